@@ -1,0 +1,55 @@
+# Two commands for a new user: `make serve` and `make test`.
+# Each target sets up what it needs; a second run with nothing changed is quick,
+# because every setup step leaves a stamp that is newer than its inputs.
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMPS  := .stamps
+PYTEST_ARGS ?=
+
+.PHONY: serve build test bench deps browser-deps clean
+
+# --- setup -----------------------------------------------------------------
+
+$(STAMPS)/venv: requirements.txt
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(STAMPS)/npm: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian packages for the browser tests: Chromium and a font that draws Chinese.
+$(STAMPS)/browser:
+	@mkdir -p $(STAMPS)
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh | grep -q .; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends \
+	    chromium fonts-wqy-microhei fontconfig; \
+	fi
+	@touch $@
+
+deps: $(STAMPS)/venv $(STAMPS)/npm
+
+browser-deps: $(STAMPS)/browser
+
+# --- the site --------------------------------------------------------------
+
+serve: deps
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: deps
+	$(BIN)/mkdocs build --strict
+
+# --- checks ----------------------------------------------------------------
+
+test: deps browser-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf site .cache test-output

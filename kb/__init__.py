@@ -1,0 +1,1 @@
+"""Site machinery of the normalization knowledge base (Logseq syntax, math, cards)."""

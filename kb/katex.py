@@ -1,0 +1,138 @@
+"""Render math to HTML at build time with the pinned npm KaTeX.
+
+Pages carry no math JavaScript: every formula is turned into KaTeX's HTML (plus
+MathML for screen readers) while the site is built. One long-lived Node process
+(`katex_render.cjs`) renders all formulas of a build, a few milliseconds each.
+
+Two sources of math are handled:
+
+* Markdown pages, where ``pymdownx.arithmatex`` (generic mode) has wrapped each
+  formula as ``<span class="arithmatex">\\(..\\)</span>`` or
+  ``<div class="arithmatex">\\[..\\]</div>``;
+* notebook pages (mkdocs-jupyter), whose Markdown cells keep ``$..$`` and
+  ``$$..$$`` as raw text.
+
+Rendered formulas carry ``data-search-exclude`` so the search index holds words,
+not TeX or KaTeX's glyph soup.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RENDERER = Path(__file__).with_name("katex_render.cjs")
+KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
+
+# Arithmatex (generic) output: the TeX keeps its delimiters and is HTML-escaped.
+RE_ARITHMATEX = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">\s*'
+    r"(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<display>.*?)\\\])\s*</(?P=tag)>",
+    re.DOTALL,
+)
+
+# Raw dollar math in the rendered Markdown cells of a notebook page.
+RE_NOTEBOOK_MD_CELL = re.compile(
+    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)',
+    re.DOTALL,
+)
+RE_DOLLAR_MATH = re.compile(
+    r"(?<![\\$])\$\$(?P<display>.+?)\$\$|(?<![\\$\w])\$(?P<inline>[^$\s](?:[^$]*?[^$\s])?)\$(?![\w$])",
+    re.DOTALL,
+)
+
+
+class KatexError(ValueError):
+    """A formula KaTeX cannot parse; the message names the formula."""
+
+
+class KatexRenderer:
+    """A Node process running KaTeX, with a cache so repeated formulas cost nothing."""
+
+    def __init__(self, node: str = "node") -> None:
+        if not (KATEX_DIST / "katex.min.css").is_file():
+            raise RuntimeError(
+                f"KaTeX is not installed ({KATEX_DIST} is missing): run `npm ci` "
+                "(the Makefile's `make build` does it)."
+            )
+        node_path = shutil.which(node)
+        if node_path is None:
+            raise RuntimeError("Node.js is needed to render math at build time: `node` not found.")
+        self._proc = subprocess.Popen(
+            [node_path, str(RENDERER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+            cwd=ROOT,
+        )
+        self._cache: dict[tuple[str, bool], str] = {}
+
+    def render(self, tex: str, display: bool) -> str:
+        key = (tex, display)
+        if key not in self._cache:
+            assert self._proc.stdin is not None and self._proc.stdout is not None
+            self._proc.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
+            self._proc.stdin.flush()
+            reply = json.loads(self._proc.stdout.readline())
+            if "error" in reply:
+                raise KatexError(f"{reply['error']} in formula {tex!r}")
+            self._cache[key] = reply["html"]
+        return self._cache[key]
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+
+
+def _wrap(rendered: str, display: bool) -> str:
+    tag = "div" if display else "span"
+    return f'<{tag} class="arithmatex" data-search-exclude>{rendered}</{tag}>'
+
+
+def _math_replacer(renderer: KatexRenderer, errors: list[str]):
+    """A ``re.sub`` callback for patterns with ``inline`` / ``display`` groups."""
+
+    def replace(match: re.Match[str]) -> str:
+        display = match.group("display") is not None
+        tex = html.unescape(match.group("display") if display else match.group("inline"))
+        try:
+            return _wrap(renderer.render(tex.strip(), display), display)
+        except KatexError as err:
+            errors.append(str(err))
+            return match.group(0)
+
+    return replace
+
+
+def render_arithmatex(page_html: str, renderer: KatexRenderer) -> tuple[str, list[str]]:
+    """Replace arithmatex placeholders by KaTeX HTML; return the page and any errors."""
+    errors: list[str] = []
+    return RE_ARITHMATEX.sub(_math_replacer(renderer, errors), page_html), errors
+
+
+def render_notebook_math(page_html: str, renderer: KatexRenderer) -> tuple[str, list[str]]:
+    """Render ``$..$`` / ``$$..$$`` inside the Markdown cells of a notebook page."""
+    errors: list[str] = []
+    replace_math = _math_replacer(renderer, errors)
+
+    def replace_cell(match: re.Match[str]) -> str:
+        return match.group(1) + RE_DOLLAR_MATH.sub(replace_math, match.group(2)) + match.group(3)
+
+    return RE_NOTEBOOK_MD_CELL.sub(replace_cell, page_html), errors
+
+
+def copy_assets(site_dir: Path) -> None:
+    """Copy KaTeX's stylesheet and fonts (no CDN) to ``site/assets/katex``."""
+    target = Path(site_dir) / "assets" / "katex"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(KATEX_DIST / "katex.min.css", target / "katex.min.css")
+    shutil.copytree(KATEX_DIST / "fonts", target / "fonts", dirs_exist_ok=True)

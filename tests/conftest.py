@@ -1,0 +1,7 @@
+"""Shared test setup: the repository root is importable (``snippets``, ``kb``)."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
