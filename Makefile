@@ -7,6 +7,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMPS  := .stamps
 PYTEST_ARGS ?=
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: serve build test bench deps browser-deps clean
 

@@ -38,6 +38,7 @@ def _katex() -> katex.KatexRenderer:
 def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
     rendered, errors = katex.render_arithmatex(html, _katex())
     if page.file.src_uri.endswith(".ipynb"):
+        rendered = katex.strip_notebook_loaders(rendered)
         rendered, more = katex.render_notebook_math(rendered, _katex())
         errors += more
     for error in errors:

@@ -13,7 +13,9 @@ Two sources of math are handled:
   ``$$..$$`` as raw text.
 
 Rendered formulas carry ``data-search-exclude`` so the search index holds words,
-not TeX or KaTeX's glyph soup.
+not TeX or KaTeX's glyph soup. Notebook pages also lose the MathJax and Mermaid
+loaders that mkdocs-jupyter's template adds (an empty ``<script src="">`` and an
+``import()`` from a CDN).
 """
 
 from __future__ import annotations
@@ -94,7 +96,10 @@ class KatexRenderer:
 
 
 def _wrap(rendered: str, display: bool) -> str:
-    tag = "div" if display else "span"
+    # Material's search parser compares elements by tag name only, so an excluded
+    # <span> is "closed" by the first inner </span> of KaTeX's output and the rest
+    # of the formula leaks into the index. KaTeX emits no <div> and no <kb-math>.
+    tag = "div" if display else "kb-math"
     return f'<{tag} class="arithmatex" data-search-exclude>{rendered}</{tag}>'
 
 
@@ -128,6 +133,20 @@ def render_notebook_math(page_html: str, renderer: KatexRenderer) -> tuple[str, 
         return match.group(1) + RE_DOLLAR_MATH.sub(replace_math, match.group(2)) + match.group(3)
 
     return RE_NOTEBOOK_MD_CELL.sub(replace_cell, page_html), errors
+
+
+# Script tags in mkdocs-jupyter's template that load math or diagrams from elsewhere.
+RE_NOTEBOOK_LOADERS = re.compile(
+    r'<script src="">\s*</script>'
+    r'|<script type="text/x-mathjax-config">.*?</script>'
+    r'|<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>',
+    re.DOTALL,
+)
+
+
+def strip_notebook_loaders(page_html: str) -> str:
+    """Drop the MathJax config, the empty MathJax ``<script src="">`` and the CDN Mermaid loader."""
+    return RE_NOTEBOOK_LOADERS.sub("", page_html)
 
 
 def copy_assets(site_dir: Path) -> None:
