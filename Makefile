@@ -9,7 +9,7 @@ STAMPS  := .stamps
 PYTEST_ARGS ?=
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test bench deps browser-deps clean
+.PHONY: serve build deploy test bench deps browser-deps clean
 
 # --- setup -----------------------------------------------------------------
 
@@ -46,6 +46,13 @@ serve: deps
 
 build: deps
 	$(BIN)/mkdocs build --strict
+
+# Publish without GitHub Actions: build and push to the gh-pages branch of `origin`.
+# SITE_URL and REPO_URL default to the GitHub Pages address of `origin`.
+deploy: deps
+	site="$${SITE_URL:-$$($(BIN)/python -m kb.github_pages site-url)}" && \
+	repo="$${REPO_URL:-$$($(BIN)/python -m kb.github_pages repo-url)}" && \
+	SITE_URL="$$site" REPO_URL="$$repo" $(BIN)/mkdocs gh-deploy --strict --force --no-history
 
 # --- checks ----------------------------------------------------------------
 

@@ -1,8 +1,14 @@
 """MkDocs hooks of the knowledge base: thin glue around the pure functions in kb/.
 
+* ``on_config``: the repository address for "编辑此页" links, from the
+  ``REPO_URL`` variable or else the git remote ``origin`` when it is on GitHub.
+* ``on_page_markdown``: dates shown on the page ("最后更新" from front matter
+  ``updated``, else git; "创建日期" from ``date``), through the fields Material's
+  ``partials/source-file.html`` already displays.
 * ``on_page_content``: render math with KaTeX (Markdown and notebook pages);
   a formula KaTeX rejects is reported with the page's source path, which fails
-  the strict build.
+  the strict build. Then the page's description (front matter, else its first
+  paragraph) for the description and Open Graph tags.
 * ``on_post_build``: copy KaTeX's CSS and fonts into the site (no CDN).
 """
 
@@ -16,7 +22,7 @@ from typing import TYPE_CHECKING
 # MkDocs loads this file by path; make the `kb` package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb import katex  # noqa: E402
+from kb import github_pages, katex, page_meta  # noqa: E402
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -35,6 +41,25 @@ def _katex() -> katex.KatexRenderer:
     return _renderer
 
 
+def on_config(config: MkDocsConfig) -> MkDocsConfig | None:
+    # REPO_URL (set by the GitHub workflow) wins; else the origin remote, if on GitHub.
+    if not config.repo_url:
+        repo = github_pages.origin_repo_url(Path(config.config_file_path).parent)
+        if repo:
+            config.repo_url = repo
+            config.repo_name = repo.removeprefix("https://github.com/")
+            return config
+    return None
+
+
+def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> None:
+    updated, created = page_meta.page_dates(page.meta, Path(page.file.abs_src_path))
+    if updated:
+        page.meta["revision_date"] = updated
+    if created:
+        page.meta["git_creation_date_localized"] = created
+
+
 def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
     rendered, errors = katex.render_arithmatex(html, _katex())
     if page.file.src_uri.endswith(".ipynb"):
@@ -43,6 +68,9 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
         errors += more
     for error in errors:
         log.warning("%s: math: %s", page.file.src_uri, error)
+    if not page.meta.get("description"):
+        page.meta["description"] = (page_meta.description_from_html(rendered)
+                                    or config.site_description)
     return rendered
 
 

@@ -22,11 +22,16 @@ sys.path.insert(0, str(ROOT))
 
 VENV_BIN = Path(sys.executable).parent
 TEST_OUTPUT = ROOT / "test-output"
+TEST_SITE_URL = "https://example.github.io/normalization-kb/"
+TEST_REPO_URL = "https://github.com/example/normalization-kb"
 
 
 def build_site(site_dir: Path, config: Path = ROOT / "mkdocs.yml") -> subprocess.CompletedProcess:
     """Run the strict build into ``site_dir``; return the finished process (never raises)."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    # Fixed publishing addresses, so the build does not depend on the caller's
+    # environment or git remote (the GitHub workflow sets its own).
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1",
+           "SITE_URL": TEST_SITE_URL, "REPO_URL": TEST_REPO_URL}
     return subprocess.run(
         [str(VENV_BIN / "mkdocs"), "build", "--strict", "-f", str(config), "-d", str(site_dir)],
         cwd=ROOT,
@@ -34,6 +39,29 @@ def build_site(site_dir: Path, config: Path = ROOT / "mkdocs.yml") -> subprocess
         capture_output=True,
         text=True,
     )
+
+
+def write_config(folder: Path, docs_dir: Path, extra: str = "") -> Path:
+    """A mkdocs.yml in ``folder`` that inherits the project's config for ``docs_dir``.
+
+    Paths the project's config gives relative to itself (hooks, theme.custom_dir)
+    are made absolute, so a small test site builds with all of the site machinery.
+    """
+    from mkdocs.utils import yaml_load
+
+    with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
+        project = yaml_load(f)
+    hooks = ", ".join(str(ROOT / hook) for hook in project.get("hooks", []))
+    config = folder / "mkdocs.yml"
+    config.write_text(
+        f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
+        f"docs_dir: {docs_dir}\n"
+        f"hooks: [{hooks}]\n"
+        f"theme:\n  name: material\n  custom_dir: {ROOT / project['theme']['custom_dir']}\n"
+        + extra,
+        encoding="utf-8",
+    )
+    return config
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, build_site
+from conftest import build_site, write_config
 from kb import katex
 
 
@@ -57,14 +57,6 @@ def test_strict_build_fails_on_a_bad_formula_and_names_the_page(tmp_path):
     docs.mkdir()
     (docs / "index.md").write_text("# ok\n", encoding="utf-8")
     (docs / "broken.md").write_text("# 坏公式\n\n$\\frac{1}{$\n", encoding="utf-8")
-    config = tmp_path / "mkdocs.yml"
-    config.write_text(
-        f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
-        f"docs_dir: {docs}\n"
-        f"hooks: [{ROOT / 'kb' / 'hooks.py'}]\n"
-        "plugins: [search: {lang: zh}]\n",
-        encoding="utf-8",
-    )
-    result = build_site(tmp_path / "site", config)
+    result = build_site(tmp_path / "site", write_config(tmp_path, docs))
     assert result.returncode != 0
     assert "broken.md: math: KaTeX parse error" in result.stdout + result.stderr
