@@ -1,0 +1,347 @@
+"""Flashcards of a page: the notes (blocks that make cards) and their cards.
+
+Pure functions, no MkDocs. Input: a page's outline (``kb.outline.parse_outline``)
+and what the front matter says (title, deck, tags, source path). Output:
+:class:`Note` records, one per block and kind, each with its :class:`Card` list.
+The syntax means what it means in the logseq-anki-sync plugin:
+
+* clozes ``{{c1 x}}``..``{{c9 x}}``, ``{{cloze x}}`` (``kb.cloze``): one note per
+  block, one card per distinct number;
+* ``q :-> a`` (the answer is cloze 1), ``q :<- a`` (the question is cloze 2),
+  ``q :<-> a`` (both);
+* a ``#card`` block: the block is the question, its children together the
+  answer (cloze 1); ``#incremental`` makes each child its own card (1, 3, 4, ..,
+  skipping 2 as the plugin does); ``#reversed`` asks the block from its children
+  (cloze 2), ``#reversed`` with ``#forward`` or ``#bidirectional`` asks both ways;
+* ``occlusion::`` (``kb.occlusion``): rectangles over the block's image, one card
+  per ``cId``.
+
+Ids are stable: a note's id is its block's ``id::`` property when there is one,
+else a hash of the page title, the note's kind and its normalised question (the
+breadcrumb of its parent blocks and its own text with cloze answers left out).
+Editing an answer keeps the id, so the review history stays with the card; a
+card's id is its note id plus ``-c`` and its number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from kb import card_html, occlusion as occlusion_data
+from kb.cloze import CardSyntaxError, code_regions, find_clozes
+from kb.outline import Block
+
+RE_ARROW = re.compile(r"\s*(?P<arrow>:<->|:->|:<-)\s*")
+RE_IMAGE = re.compile(r"!\[[^\]\n]*\]\((?P<src>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+CARD_TAGS = {"card", "flashcard"}
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    title: str
+    deck: str                 # as written in the front matter, e.g. "being/Normalization"
+    source: str               # the page's path for messages, e.g. "docs/notes/bn.md"
+    tags: tuple[str, ...] = ()
+    url: str = ""             # the page's URL relative to the site root, e.g. "notes/bn/"
+    src_uri: str = ""         # the page's path inside docs/, to resolve relative image links
+    docs_dir: Path | None = None
+
+
+@dataclass
+class Card:
+    id: str
+    note_id: str
+    ordinal: int
+    front: str    # HTML with arithmatex placeholders (math rendered later, by KaTeX)
+    back: str
+
+
+@dataclass
+class Note:
+    id: str
+    type: str                  # "cloze", "arrow", "card" or "occlusion"
+    page: PageInfo
+    line: int
+    html: str                  # note HTML (kb.card_html); for occlusion, the header text
+    context: list[str]         # the parent blocks' first lines, as inline HTML
+    tags: list[str]
+    cards: list[Card] = field(default_factory=list)
+    media: list[Path] = field(default_factory=list)         # files Anki needs
+    occlusion: occlusion_data.Occlusion | None = None
+    image: str = ""            # occlusion image, site path (e.g. "assets/x.png")
+    image_size: tuple[int, int] = (0, 0)
+
+    @property
+    def where(self) -> str:
+        return f"{self.page.source}:{self.line}"
+
+
+# --- ids ---------------------------------------------------------------------------------
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def note_id(page: PageInfo, kind: str, question: str, block: Block) -> str:
+    """The block's ``id::`` when present, else a hash of page, kind and normalised question."""
+    explicit = block.properties.get("id", "").strip()
+    if explicit:
+        return explicit
+    digest = hashlib.sha256("\x1f".join([page.title, kind, _normalise(question)]).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def _question_text(text: str, source: str, line: int) -> str:
+    """The block's text with each cloze's answer left out: what stays when an answer is edited."""
+    out, pos = [], 0
+    for item in find_clozes(text, source, line):
+        out.append(text[pos:item.start])
+        out.append(f"{{{{c{item.ordinal}}}}}")
+        pos = item.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# --- reading a page ------------------------------------------------------------------------
+
+
+def _first_line(block: Block) -> str:
+    return block.content.split("\n", 1)[0]
+
+
+def _image_site_path(page: PageInfo, src: str) -> str:
+    """A note's image link as a path inside the site (MkDocs copies docs/ files as they are)."""
+    if src.startswith("/"):
+        return src.lstrip("/")
+    base = PurePosixPath(page.src_uri).parent
+    parts: list[str] = []
+    for part in (base / src).parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _image_file(page: PageInfo, site_path: str) -> Path | None:
+    if page.docs_dir is None:
+        return None
+    path = page.docs_dir / site_path
+    return path if path.is_file() else None
+
+
+def _block_tags(text: str) -> list[str]:
+    return [t for t in card_html.tags_of(text) if t.lower() not in card_html.CARD_SYNTAX_TAGS]
+
+
+def _child_html(child: Block, page: PageInfo) -> str:
+    """One child of a ``#card`` block with its own children (their clozes shown as plain text)."""
+    body = card_html.render_markdown(child.content, source=page.source, first_line=child.line,
+                                     clozes=False, images=lambda s: _image_site_path(page, s), inline=True)
+    return body + (_children_html(child.children, page) if child.children else "")
+
+
+def _children_html(children: list[Block], page: PageInfo) -> str:
+    items = "".join(f"<li>{_child_html(child, page)}</li>" for child in children)
+    return f'<ul class="card-children">{items}</ul>'
+
+
+def _cloze_cards(note: Note, note_html: str) -> None:
+    for ordinal in card_html.ordinals(note_html):
+        note.cards.append(Card(f"{note.id}-c{ordinal}", note.id, ordinal,
+                               card_html.card_side(note_html, ordinal, "front"),
+                               card_html.card_side(note_html, ordinal, "back")))
+
+
+def _find_arrow(text: str) -> re.Match[str] | None:
+    code = code_regions(text)
+    for match in RE_ARROW.finditer(text):
+        if not any(match.start("arrow") in r for r in code):
+            return match
+    return None
+
+
+def _notes_of_block(block: Block, context: list[str], page: PageInfo,
+                    context_text: list[str]) -> list[Note]:
+    text = block.content
+    source, line = page.source, block.line
+    tags = list(page.tags) + _block_tags(text)
+    names = {t.lower() for t in card_html.tags_of(text)}
+    images = lambda src: _image_site_path(page, src)  # noqa: E731 - a one-line resolver
+    notes: list[Note] = []
+
+    def new_note(kind: str, question: str, note_html: str) -> Note:
+        nid = note_id(page, kind, "\n".join(context_text + [question]), block)
+        return Note(nid, kind, page, line, note_html, context, tags)
+
+    # Image occlusion.
+    if "occlusion" in block.properties:
+        prop_line = block.property_lines.get("occlusion", line)
+        try:
+            decoded = occlusion_data.decode(block.properties["occlusion"])
+        except occlusion_data.OcclusionError as err:
+            raise CardSyntaxError(source, prop_line, str(err)) from None
+        links = {occlusion_data.asset_key(m.group("src")): m.group("src") for m in RE_IMAGE.finditer(text)}
+        for item in decoded:
+            src = links.get(occlusion_data.asset_key(item.image))
+            if src is None:
+                raise CardSyntaxError(source, prop_line, f"occlusion:: is for image {item.image!r}, "
+                                      f"which the block does not show (it shows: {sorted(links.values())})")
+            site_path = images(src)
+            file = _image_file(page, site_path)
+            if file is None:
+                raise CardSyntaxError(source, line, f"occlusion image {src!r} not found in docs/ ({site_path})")
+            try:
+                size = occlusion_data.png_size(file.read_bytes()[:32])
+            except occlusion_data.OcclusionError as err:
+                raise CardSyntaxError(source, line, f"{err}: {site_path}") from None
+            header = card_html.render_markdown(RE_IMAGE.sub("", text), source=source, first_line=line,
+                                               clozes=False, images=images, inline=True)
+            note = new_note("occlusion", f"{item.image}", header)
+            note.occlusion, note.image, note.image_size, note.media = item, site_path, size, [file]
+            for cid in item.cids:
+                note.cards.append(Card(f"{note.id}-c{cid}", note.id, cid,
+                                       occlusion_html(note, cid, "front"), occlusion_html(note, cid, "back")))
+            notes.append(note)
+
+    # Clozes: one note for the block.
+    clozes = find_clozes(text, source, line)
+    if clozes:
+        note_html = card_html.render_markdown(text, source=source, first_line=line, images=images)
+        note = new_note("cloze", _question_text(text, source, line), note_html)
+        _cloze_cards(note, note_html)
+        notes.append(note)
+
+    # Arrows.
+    arrow = _find_arrow(text)
+    if arrow is not None:
+        question, answer = text[:arrow.start()].strip(), text[arrow.end():].strip()
+        if not question or not answer:
+            raise CardSyntaxError(source, line, f"arrow {arrow.group('arrow')!r} needs text on both sides")
+        kind = arrow.group("arrow")
+        q_html = card_html.render_markdown(question, source=source, first_line=line, clozes=False,
+                                           images=images, inline=True)
+        a_html = card_html.render_markdown(answer, source=source, first_line=line, clozes=False,
+                                           images=images, inline=True)
+        if kind in (":<-", ":<->"):
+            q_html = card_html.wrap_cloze(2, q_html)
+        if kind in (":->", ":<->"):
+            a_html = card_html.wrap_cloze(1, a_html)
+        note_html = f'{q_html} <b class="card-arrow">{html.escape(kind)}</b> {a_html}'
+        # The question is what the card asks; for ":<-" the answer side is what stays.
+        note = new_note("arrow", question if kind != ":<-" else answer, note_html)
+        _cloze_cards(note, note_html)
+        notes.append(note)
+
+    # "#card" blocks.
+    if names & CARD_TAGS:
+        explicit = bool(names & {"reversed", "forward", "bidirectional"})
+        if not block.children:
+            if notes and not explicit:
+                return notes  # a "{{cloze x}} #card" block (Logseq's own syntax): the clozes are the card
+            raise CardSyntaxError(source, line, "empty #card: its children are the answer, and it has none")
+        # The plugin's directions: "->" by default, "<-" for #reversed, both for
+        # #bidirectional or #reversed with #forward.
+        if "bidirectional" in names or {"reversed", "forward"} <= names:
+            forward = reverse = True
+        else:
+            forward, reverse = "reversed" not in names, "reversed" in names
+        front = card_html.render_markdown(text, source=source, first_line=line, clozes=False,
+                                          images=images, inline=True)
+        if reverse:
+            front = card_html.wrap_cloze(2, front)
+        if forward and "incremental" in names:
+            items, ordinal = [], 1
+            for child in block.children:
+                items.append(f"<li>{card_html.wrap_cloze(ordinal, _child_html(child, page))}</li>")
+                ordinal = ordinal + 1 if ordinal != 1 else 3  # 2 is the reversed card's number
+            answer = f'<ul class="card-children">{"".join(items)}</ul>'
+        else:
+            answer = _children_html(block.children, page)
+            if forward:
+                answer = card_html.wrap_cloze(1, answer)
+        note = new_note("card", _question_text(text, source, line),
+                        f'<div class="card-question">{front}</div>{answer}')
+        _cloze_cards(note, note.html)
+        notes.append(note)
+    return notes
+
+
+def extract_notes(blocks: list[Block], page: PageInfo) -> tuple[list[Note], list[CardSyntaxError]]:
+    """Every note of a page's outline, in page order, and every syntax error found.
+
+    A block with an error makes no note; the other blocks still do, so one build
+    reports all the errors of a page.
+    """
+    notes: list[Note] = []
+    errors: list[CardSyntaxError] = []
+
+    def visit(block_list: list[Block], context: list[str], context_text: list[str]) -> None:
+        for block in block_list:
+            try:
+                notes.extend(_notes_of_block(block, context, page, context_text))
+            except CardSyntaxError as err:
+                errors.append(err)
+            first = _first_line(block)
+            shown = RE_IMAGE.sub("", first).strip()   # an image makes a poor breadcrumb
+            try:
+                crumb = card_html.render_markdown(shown, source=page.source, first_line=block.line,
+                                                  clozes=False, inline=True) if shown else ""
+            except CardSyntaxError:
+                crumb = html.escape(first)
+            visit(block.children, context + ([crumb] if crumb else []), context_text + [first])
+
+    visit(blocks, [], [])
+    errors.extend(duplicate_ids(notes))
+    return notes, errors
+
+
+def duplicate_ids(notes: list[Note]) -> list[CardSyntaxError]:
+    """An error for every note whose id an earlier note already has."""
+    seen: dict[str, Note] = {}
+    errors = []
+    for note in notes:
+        first = seen.setdefault(note.id, note)
+        if first is not note:
+            errors.append(CardSyntaxError(
+                note.page.source, note.line,
+                f"duplicate card id {note.id!r} (also {first.where}): give one of the blocks its own "
+                "'id::' property or make the questions differ"))
+    return errors
+
+
+# --- occlusion HTML -------------------------------------------------------------------------
+
+
+def occlusion_html(note: Note, cid: int | None, side: str = "page") -> str:
+    """The image with its rectangles.
+
+    ``side="page"``: every rectangle covered, each revealed by a click;
+    ``"front"``: card ``cid`` asked (the others covered too with hideAllTestOne);
+    ``"back"``: card ``cid`` answered (its rectangle outlined, the image visible under it).
+    """
+    assert note.occlusion is not None
+    width, height = note.image_size
+    masks = []
+    for rect in note.occlusion.rects:
+        left, top, w, h = rect.fractions(note.image_size)
+        style = f"left:{left * 100:.3f}%;top:{top * 100:.3f}%;width:{w * 100:.3f}%;height:{h * 100:.3f}%"
+        if side == "page":
+            cls, extra = "occlusion-mask", ' tabindex="0" role="button" aria-expanded="false" title="点击显示"'
+        elif rect.cid == cid:
+            cls, extra = ("occlusion-mask is-asked" if side == "front" else "occlusion-mask is-answer"), ""
+        elif note.occlusion.hide_all_test_one:
+            cls, extra = "occlusion-mask", ""
+        else:
+            continue
+        masks.append(f'<span class="{cls}" data-cid="{rect.cid}" style="{style}"{extra}></span>')
+    header = f'<div class="occlusion-header">{note.html}</div>' if note.html and side != "page" else ""
+    return (f'{header}<figure class="occlusion" data-hide-all="{str(note.occlusion.hide_all_test_one).lower()}">'
+            f'<span class="occlusion-frame"><img src="{html.escape(note.image)}" alt="" '
+            f'width="{width}" height="{height}">{"".join(masks)}</span></figure>')
