@@ -1,0 +1,58 @@
+"""kb/figures/algorithm1.py: the occlusion figure, redrawn so its rectangles cover its text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT
+from kb.figures import algorithm1
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    path = tmp_path_factory.mktemp("figure") / "algorithm1.png"
+    boxes = algorithm1.draw(path)
+    return path, boxes
+
+
+def test_the_rectangles_come_from_the_original_note():
+    if not algorithm1.SEED_NOTE.is_file():
+        pytest.skip(f"the original note is not beside the repository ({algorithm1.SEED_NOTE})")
+    assert algorithm1.seed_occlusion_value() == algorithm1.SEED_OCCLUSION
+
+
+def test_every_rectangle_contains_its_text(drawn):
+    _, boxes = drawn
+    rects = algorithm1.occlusion_rects()
+    assert sorted(boxes) == sorted(rects) == list(range(1, 9))
+    for cid, box in boxes.items():
+        rect = rects[cid]
+        cover = algorithm1.Box(rect.left, rect.top, rect.left + rect.width, rect.top + rect.height)
+        assert box.inside(cover), (cid, box, cover)
+        # The text fills a good part of its rectangle: not a dot in a corner.
+        assert (box.right - box.left) > 0.5 * rect.width, cid
+
+
+def test_the_masks_hide_all_ink_between_the_rules(drawn):
+    # Paint the eight rectangles white: no dark pixel may remain in the algorithm's
+    # body (between the rule under "Output" and the rule above the caption).
+    path, _ = drawn
+    pixels = np.asarray(Image.open(path).convert("L")).copy()
+    assert pixels.shape == (algorithm1.HEIGHT, algorithm1.WIDTH)
+    body = pixels[130:495]
+    assert (body < 128).sum() > 2000   # there is text to hide
+    for rect in algorithm1.occlusion_rects().values():
+        pixels[int(rect.top):int(np.ceil(rect.top + rect.height)) + 1,
+               int(rect.left):int(np.ceil(rect.left + rect.width)) + 1] = 255
+    assert (pixels[130:495] < 128).sum() == 0
+
+
+def test_the_committed_figure_is_what_the_script_draws(drawn):
+    path, _ = drawn
+    committed = np.asarray(Image.open(ROOT / "docs" / "assets" / "image_1724172031817_0.png").convert("RGB"))
+    fresh = np.asarray(Image.open(path).convert("RGB"))
+    assert committed.shape == fresh.shape
+    assert np.abs(committed.astype(int) - fresh.astype(int)).max() <= 8, \
+        "run `python -m kb.figures.algorithm1` and commit the figure"
