@@ -39,8 +39,9 @@ class Block:
     line: int      # 1-based line number, in the source file, of the block's first line
     properties: dict[str, str] = field(default_factory=dict)  # its `key:: value` lines (e.g. "occlusion", "id", "alias")
     children: list["Block"] = field(default_factory=list)
-    # Source line of each property, so errors in a property can name its line.
+    # Source line of each property and of each content line, so errors can name their line.
     property_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    content_lines: list[int] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass
@@ -52,14 +53,17 @@ class _Open:
     content_column: int    # column where its continuation lines start
     bulleted: bool
     lines: list[str] = field(default_factory=list)
-    pending_blanks: int = 0
+    pending_blanks: list[int] = field(default_factory=list)  # line numbers of blank lines not yet kept
     fence: str | None = None       # the open code fence, if inside one
     last_was_content: bool = True  # False once a property or child follows the content
 
-    def add_line(self, text: str) -> None:
-        self.lines.extend([""] * self.pending_blanks)
-        self.pending_blanks = 0
+    def add_line(self, text: str, number: int) -> None:
+        if self.lines:  # blank lines before the first line are not content
+            self.lines.extend([""] * len(self.pending_blanks))
+            self.block.content_lines.extend(self.pending_blanks)
+        self.pending_blanks = []
         self.lines.append(text)
+        self.block.content_lines.append(number)
         self.last_was_content = True
         fence = RE_FENCE.match(text.lstrip())
         if self.fence is None and fence:
@@ -69,6 +73,7 @@ class _Open:
 
     def finish(self) -> None:
         self.block.content = "\n".join(self.lines).rstrip()
+        del self.block.content_lines[self.block.content.count("\n") + 1 if self.block.content else 0:]
 
 
 def _expand_tabs(line: str) -> str:
@@ -114,13 +119,13 @@ def parse_outline(body: str, first_line: int = 1) -> list[Block]:
         # Inside a code fence everything is content of the block that opened it.
         if current is not None and current.fence is not None:
             current.add_line(line[current.content_column:] if _indent_of(line) >= current.content_column
-                             else line.lstrip(" "))
+                             else line.lstrip(" "), number)
             blank_before = False
             continue
 
         if not line.strip():
             if current is not None:
-                current.pending_blanks += 1
+                current.pending_blanks.append(number)
             blank_before = True
             continue
 
@@ -134,9 +139,7 @@ def parse_outline(body: str, first_line: int = 1) -> list[Block]:
                            content_column=indent + 2, bulleted=True)
             open_block(opened)
             if text.strip():
-                opened.add_line(text.rstrip())
-            elif text:
-                opened.last_was_content = True
+                opened.add_line(text.rstrip(), number)
         elif prop and current is not None and not blank_before:
             # A property of the block whose lines it directly follows.
             target = _owner_of(stack, indent)
@@ -157,12 +160,12 @@ def parse_outline(body: str, first_line: int = 1) -> list[Block]:
                 opened.block.property_lines[prop.group("key")] = number
                 opened.last_was_content = False
             else:
-                opened.add_line(line)
+                opened.add_line(line, number)
         elif current is None:
             # Indented text before any block: a top-level block of its own.
             opened = _Open(Block(content="", line=number), indent=0, content_column=indent, bulleted=False)
             open_block(opened)
-            opened.add_line(line.lstrip(" "))
+            opened.add_line(line.lstrip(" "), number)
         else:
             target = _owner_of(stack, indent)
             if target is not current:
@@ -173,7 +176,7 @@ def parse_outline(body: str, first_line: int = 1) -> list[Block]:
                 target.last_was_content = False
             else:
                 target.add_line(line[target.content_column:] if indent >= target.content_column
-                                else line.lstrip(" "))
+                                else line.lstrip(" "), number)
         blank_before = False
 
     close_to(0)

@@ -1,0 +1,128 @@
+"""The YAML front matter of a note, checked key by key, with source lines for errors.
+
+The notes carry Hexo-style front matter (see the seed note)::
+
+    title: Batch Normalization     the page title
+    date: 2024-10-05               created, shown on the page
+    updated: 2025-01-20            last edited, shown on the page
+    tags: [Algorithm]              Material's tags (a list, or one string)
+    deck: being/Normalization      the Anki deck of the page's flashcards
+    public: true                   false: the page is not built
+    toc: true                      false: no table of contents
+    mathjax: true                  false: dollars are literal text, not math
+    alias: [BN]                    other names [[links]] may use (Logseq's alias::)
+
+Material's own page keys (``hide``, ``description``, ...) pass through. Any other
+key, or a value of the wrong type, is a problem naming its line.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import yaml
+
+DELIMITER = "---"
+
+# key -> (accepted Python types, what to say when it is something else)
+NOTE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "title": ((str,), "a string"),
+    "date": ((datetime.date,), "a date such as 2024-10-05"),
+    "updated": ((datetime.date,), "a date such as 2025-01-20"),
+    "tags": ((list, str), "a list of tag names"),
+    "deck": ((str,), "a deck name such as being/Normalization"),
+    "public": ((bool,), "true or false"),
+    "toc": ((bool,), "true or false"),
+    "mathjax": ((bool,), "true or false"),
+    "alias": ((list, str), "a page name or a list of them"),
+}
+MATERIAL_KEYS = {"hide", "description", "icon", "status", "subtitle", "template", "search", "comments"}
+
+
+@dataclass
+class Problem:
+    line: int
+    message: str
+
+
+@dataclass
+class FrontMatter:
+    meta: dict
+    body: str
+    body_first_line: int          # source line number of the body's first line
+    key_lines: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def tags(self) -> list[str]:
+        return _as_names(self.meta.get("tags"))
+
+    @property
+    def aliases(self) -> list[str]:
+        return _as_names(self.meta.get("alias"))
+
+
+def _as_names(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() else []
+    return [str(item).strip() for item in value if str(item).strip()]
+
+
+def read_front_matter(text: str) -> FrontMatter:
+    """Split ``text`` into checked front matter and body."""
+    text = text.lstrip("\ufeff")
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != DELIMITER:
+        return FrontMatter({}, text, 1)
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].rstrip() in (DELIMITER, "..."))
+    except StopIteration:
+        return FrontMatter({}, text, 1, problems=[Problem(1, "front matter opened with --- is never closed")])
+    yaml_text = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1:])
+    result = FrontMatter({}, body, end + 2)
+    try:
+        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        meta = yaml.safe_load(yaml_text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        result.problems.append(Problem(line, f"front matter is not valid YAML: {getattr(err, 'problem', err)}"))
+        return result
+    if meta is None:
+        return result
+    if not isinstance(meta, dict) or not isinstance(node, yaml.MappingNode):
+        result.problems.append(Problem(2, "front matter must be a mapping of keys to values"))
+        return result
+    result.meta = meta
+    result.key_lines = {key.value: key.start_mark.line + 2 for key, _ in node.value}
+    _check(result)
+    return result
+
+
+def _check(front: FrontMatter) -> None:
+    for key, value in front.meta.items():
+        line = front.key_lines.get(str(key), 2)
+        if key in MATERIAL_KEYS:
+            continue
+        if key not in NOTE_KEYS:
+            known = ", ".join(NOTE_KEYS)
+            front.problems.append(Problem(line, f"unknown front matter key '{key}' (known: {known})"))
+            continue
+        types, expected = NOTE_KEYS[key]
+        # A datetime is a date too; a bool is not a date.
+        if value is None or not isinstance(value, types):
+            front.problems.append(Problem(line, f"front matter '{key}' must be {expected}, not {value!r}"))
+        elif isinstance(value, list) and not all(isinstance(item, (str, int, float)) for item in value):
+            front.problems.append(Problem(line, f"front matter '{key}' must be {expected}, not {value!r}"))
+    dates = [front.meta.get("date"), front.meta.get("updated")]
+    if all(isinstance(d, datetime.date) for d in dates) and _as_date(dates[1]) < _as_date(dates[0]):
+        front.problems.append(Problem(front.key_lines["updated"],
+                                      f"'updated' ({dates[1]}) is before 'date' ({dates[0]})"))
+
+
+def _as_date(value: datetime.date) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value

@@ -1,0 +1,307 @@
+"""Python-Markdown extension: Logseq-flavoured notes, rendered as they are written.
+
+Which pages: the extension works on a page only when it is given the link graph
+(``graph``) and the page is a note in it (``src_uri``, a Markdown file under
+``docs/pages/``, see kb/page_names.py). On every other page it registers nothing,
+so ordinary Markdown pages render exactly as before. Under MkDocs the thin hook
+kb/logseq_hooks.py passes both per page; used alone (golden tests, another site
+generator) a caller passes them in the extension config.
+
+What it does, in order:
+
+1. ``LogseqOutlinePreprocessor`` (before snippets, fences and HTML blocks): parses
+   the page body into blocks (kb/outline.py), reports problems with ``file:line``
+   (kb/note_checks.py), protects math, and writes the outline as nested
+   ``<ul>/<li markdown="block">`` (kb/block_render.py) that md_in_html parses,
+   then the "Linked references" section (kb/graph.py's backlinks).
+2. Inline processors, after code spans and before Markdown links:
+   ``{{macro}}`` (flashcard clozes stay visible), ``[[Page]]`` / ``#[[tag]]``,
+   ``#tag``, ``((block ref))`` and bare URLs. A link to a page that is not
+   written yet becomes a marked ``<span>``, not a link.
+
+Problems are logged as warnings on the ``mkdocs.extensions.kb.logseq`` logger
+(a strict MkDocs build fails on them) and kept in ``md.logseq_problems`` for tests.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import posixpath
+import re
+import xml.etree.ElementTree as etree
+from pathlib import Path
+from urllib.parse import quote
+
+from markdown import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+
+from kb import links, macros
+from kb.block_render import RenderContext, block_markdown, render_outline
+from kb.graph import Graph, Note
+from kb.note_checks import check_blocks, check_indentation
+from kb.outline import Block, parse_outline
+
+log = logging.getLogger("mkdocs.extensions.kb.logseq")
+
+BACKLINKS_HEADING = "链接引用（Linked references）"
+NOT_WRITTEN_YET = "还没有写（not written yet）"
+# Priorities: code spans are 190, Markdown links 160, autolinks 120.
+PRIORITY_MACRO = 185
+PRIORITY_PAGE_REF = 175
+PRIORITY_TAG = 174
+PRIORITY_BLOCK_REF = 173
+PRIORITY_BARE_URL = 110
+PRIORITY_PREPROCESSOR = 33  # before pymdownx.snippets (32): line numbers still match the file
+# Python-Markdown's whitespace normaliser (30) deletes the STX/ETX of stash placeholders,
+# so the outline holds its own tokens until just after it.
+PRIORITY_UNSTASH = 29
+RE_TOKEN = re.compile("\uE000(\\d+)\uE001")
+
+RE_BARE_URL = re.compile(r"(?<![\w/\"'=(<])(?P<url>https?://[^\s<>()\[\]（）【】「」，。；：！？]+[^\s<>()\[\]（）【】「」，。；：！？.,;:!?'\"])")
+
+
+class LogseqPage:
+    """What the inline processors need to know about the page being rendered."""
+
+    def __init__(self, graph: Graph, note: Note) -> None:
+        self.graph = graph
+        self.note = note
+
+    def href(self, target: Note, anchor: str = "") -> str:
+        """A relative link to the target's Markdown source; MkDocs turns it into its URL."""
+        relative = posixpath.relpath(target.src_uri, posixpath.dirname(self.note.src_uri))
+        return quote(relative) + (f"#{anchor}" if anchor else "")
+
+
+def page_link(page: LogseqPage, name: str, text: str, css: str) -> etree.Element:
+    """A link to the page ``name``, or a marked, non-clickable name if it is not written yet."""
+    target = page.graph.resolve(name)
+    if target is None:
+        element = etree.Element("span")
+        element.set("class", f"{css} kb-link--missing")
+        element.set("title", NOT_WRITTEN_YET)
+        element.set("data-page", name)
+    else:
+        element = etree.Element("a")
+        element.set("class", css)
+        element.set("href", page.href(target))
+        element.set("data-page", target.title)
+    element.text = text
+    return element
+
+
+class PageRefInlineProcessor(InlineProcessor):
+    """``[[Page]]`` and ``#[[multi word tag]]``."""
+
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def __init__(self, page: LogseqPage, md) -> None:
+        super().__init__(links.RE_PAGE_REF.pattern, md)
+        self.page = page
+
+    def handleMatch(self, m, data):
+        name = m.group("name").strip()
+        if m.group("hash"):
+            return page_link(self.page, name, f"#{name}", "kb-tag"), m.start(0), m.end(0)
+        return page_link(self.page, name, name, "kb-link"), m.start(0), m.end(0)
+
+
+class TagInlineProcessor(InlineProcessor):
+    """``#tag``: a link to the tag's page."""
+
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def __init__(self, page: LogseqPage, md) -> None:
+        super().__init__(links.RE_TAG.pattern, md)
+        self.page = page
+
+    def handleMatch(self, m, data):
+        name = m.group("name")
+        return page_link(self.page, name, f"#{name}", "kb-tag"), m.start(0), m.end(0)
+
+
+class BlockRefInlineProcessor(InlineProcessor):
+    """``((block id))``: the referenced block's text, linking to it."""
+
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def __init__(self, page: LogseqPage, md) -> None:
+        super().__init__(links.RE_BLOCK_REF.pattern, md)
+        self.page = page
+
+    def handleMatch(self, m, data):
+        block_id = m.group("id").lower()
+        found = self.page.graph.block_ids.get(block_id)
+        if found is None:  # reported by the graph with its line
+            element = etree.Element("span")
+            element.set("class", "kb-block-ref kb-link--missing")
+            element.text = f"(({block_id}))"
+            return element, m.start(0), m.end(0)
+        note, block = found
+        element = etree.Element("a")
+        element.set("class", "kb-block-ref")
+        element.set("href", self.page.href(note, f"block-{block_id}"))
+        element.text = block.content.split("\n", 1)[0]
+        return element, m.start(0), m.end(0)
+
+
+class MacroInlineProcessor(InlineProcessor):
+    """``{{c1 text}}`` / ``{{cloze text}}`` show their text; any other macro was reported."""
+
+    def __init__(self, md) -> None:
+        super().__init__(macros.RE_MACRO.pattern, md)
+
+    def handleMatch(self, m, data):
+        macro = macros.Macro(m.group("name"), (m.group("args") or "").strip(), m.start(0), m.end(0))
+        element = etree.Element("span")
+        if macro.known:
+            element.set("class", "cloze")
+            element.set("data-cloze", str(macro.cloze_number))
+            element.text = macro.args
+        else:
+            # No raw braces on the page, even for a macro the build already rejected.
+            element.set("class", "kb-macro kb-macro--unknown")
+            element.text = " ".join(filter(None, [macro.name, macro.args]))
+        return element, m.start(0), m.end(0)
+
+
+class BareUrlInlineProcessor(InlineProcessor):
+    """A bare ``https://..`` in a block is a link, as Logseq shows it."""
+
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def __init__(self, md) -> None:
+        super().__init__(RE_BARE_URL.pattern, md)
+
+    def handleMatch(self, m, data):
+        element = etree.Element("a")
+        element.set("href", m.group("url"))
+        element.text = m.group("url")
+        return element, m.start(0), m.end(0)
+
+
+class RawHtmlTokens:
+    """Raw HTML set aside by the outline, as tokens that survive whitespace normalisation."""
+
+    def __init__(self) -> None:
+        self.html: list[str] = []
+
+    def store(self, raw_html: str) -> str:
+        self.html.append(raw_html)
+        return f"\uE000{len(self.html) - 1}\uE001"
+
+
+class UnstashPreprocessor(Preprocessor):
+    """Swap the outline's tokens for Python-Markdown's own raw-HTML placeholders."""
+
+    def __init__(self, md, tokens: RawHtmlTokens) -> None:
+        super().__init__(md)
+        self.tokens = tokens
+
+    def run(self, lines: list[str]) -> list[str]:
+        def swap(match: re.Match[str]) -> str:
+            return self.md.htmlStash.store(self.tokens.html[int(match.group(1))])
+
+        return [RE_TOKEN.sub(swap, line) for line in lines]
+
+
+class LogseqOutlinePreprocessor(Preprocessor):
+    """The page body as an outline of blocks, then its linked references."""
+
+    def __init__(self, md, page: LogseqPage, first_line: int, docs_dir: Path | None,
+                 tokens: RawHtmlTokens) -> None:
+        super().__init__(md)
+        self.page = page
+        self.first_line = first_line
+        self.docs_dir = docs_dir
+        self.tokens = tokens
+
+    def run(self, lines: list[str]) -> list[str]:
+        body = "\n".join(lines)
+        blocks = parse_outline(body, self.first_line)
+        self.report(check_indentation(body, self.first_line))
+        if self.docs_dir is not None:
+            self.report(check_blocks(blocks, self.docs_dir, self.page.note.math))
+        ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math)
+        out = header_lines(self.page.note) + render_outline(blocks, ctx)
+        out += backlinks_lines(self.page, self.tokens)
+        return out
+
+    def report(self, problems) -> None:
+        for problem in problems:
+            message = f"{self.page.note.src_uri}:{problem.line}: {problem.message}"
+            self.md.logseq_problems.append(message)
+            log.warning(message)
+
+
+def header_lines(note: Note) -> list[str]:
+    """The page's full title, namespace included (the navigation shows only its last part).
+
+    Its dates (``date``, ``updated``) are shown by kb/hooks.py with the page's other
+    metadata, for every page alike.
+    """
+    return [f'<h1 class="kb-page-title">{html.escape(note.title)}</h1>', ""]
+
+
+def backlinks_lines(page: LogseqPage, tokens: RawHtmlTokens) -> list[str]:
+    """"Linked references": each page that links here, with the text of each linking block."""
+    lines = ["", f"## {BACKLINKS_HEADING} {{: .kb-backlinks-heading }}", ""]
+    found = page.graph.backlinks(page.note)
+    if not found:
+        return lines + ['<p class="kb-backlinks kb-backlinks--empty">还没有页面链接到这里。</p>', ""]
+    for source, blocks in found:
+        ctx = RenderContext(page.note.src_uri, tokens.store, source.math)
+        lines += ['<section class="kb-backlinks" markdown="block">', "",
+                  f'<p class="kb-backlinks__page" markdown="span">[[{source.title}]]</p>', "",
+                  '<ul class="kb-outline" markdown="block">']
+        for block in blocks:
+            lines += [f'<li class="kb-backlink" data-source="{html.escape(source.src_uri)}" '
+                      f'data-source-line="{block.line}" markdown="block">', "",
+                      _without_children(block, ctx), "", "</li>"]
+        lines += ["</ul>", "", "</section>", ""]
+    return lines
+
+
+def _without_children(block: Block, ctx: RenderContext) -> str:
+    return block_markdown(Block(block.content, block.line, dict(block.properties), [],
+                                content_lines=list(block.content_lines)), ctx)
+
+
+class LogseqExtension(Extension):
+    """Render Logseq notes; see the module docstring."""
+
+    def __init__(self, **kwargs) -> None:
+        self.config = {
+            # Not None: Python-Markdown would read a None default as a boolean option.
+            "graph": ["", "The link graph of all notes (kb.graph.Graph); empty: do nothing"],
+            "src_uri": ["", "The page's source path relative to docs/, e.g. 'pages/Batch Normalization.md'"],
+            "first_line": [1, "Source line number of the Markdown text's first line (after front matter)"],
+            "docs_dir": ["", "The docs directory, where /assets/ images are looked up; empty: no image check"],
+        }
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md) -> None:
+        md.logseq_problems = []
+        graph: Graph | str = self.getConfig("graph")
+        note = graph.note_at(self.getConfig("src_uri")) if isinstance(graph, Graph) else None
+        if note is None:
+            return  # not a Logseq note: an ordinary Markdown page
+        md.registerExtensions(["md_in_html", "attr_list"], {})
+        page = LogseqPage(graph, note)
+        docs_dir = Path(self.getConfig("docs_dir")) if self.getConfig("docs_dir") else None
+        tokens = RawHtmlTokens()
+        md.preprocessors.register(
+            LogseqOutlinePreprocessor(md, page, int(self.getConfig("first_line")), docs_dir, tokens),
+            "logseq_outline", PRIORITY_PREPROCESSOR)
+        md.preprocessors.register(UnstashPreprocessor(md, tokens), "logseq_unstash", PRIORITY_UNSTASH)
+        md.inlinePatterns.register(MacroInlineProcessor(md), "logseq_macro", PRIORITY_MACRO)
+        md.inlinePatterns.register(PageRefInlineProcessor(page, md), "logseq_page_ref", PRIORITY_PAGE_REF)
+        md.inlinePatterns.register(TagInlineProcessor(page, md), "logseq_tag", PRIORITY_TAG)
+        md.inlinePatterns.register(BlockRefInlineProcessor(page, md), "logseq_block_ref", PRIORITY_BLOCK_REF)
+        md.inlinePatterns.register(BareUrlInlineProcessor(md), "logseq_bare_url", PRIORITY_BARE_URL)
+
+
+def makeExtension(**kwargs) -> LogseqExtension:  # noqa: N802 - Python-Markdown's entry point
+    return LogseqExtension(**kwargs)

@@ -1,0 +1,135 @@
+"""MkDocs hooks for Logseq notes: thin glue around kb/graph.py, kb/logseq.py and kb/navigation.py.
+
+* ``on_config``: add the ``kb.logseq`` Markdown extension. MkDocs checks
+  ``markdown_extensions`` before it loads hooks, and only a loaded hook makes
+  ``kb`` importable, so the extension cannot be named in mkdocs.yml.
+* ``on_files``: read every note under ``docs/pages/``, build the link graph,
+  report its problems, leave out ``public: false`` notes, add the generated tag
+  pages, give notes readable URLs, and log the pages not written yet.
+* ``on_nav``: namespaced notes under their parent (kb/navigation.py).
+* ``on_page_markdown``: tell the extension which page it renders; ``toc: false``
+  hides the table of contents.
+* ``on_post_build``: write the pages not written yet to ``not-written-yet.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+# MkDocs loads this file by path; make the `kb` package importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mkdocs.structure.files import File  # noqa: E402
+
+from kb import navigation, page_names  # noqa: E402
+from kb.graph import Graph, build_graph  # noqa: E402
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.nav import Navigation
+    from mkdocs.structure.pages import Page
+
+log = logging.getLogger("mkdocs.hooks.kb.logseq")
+
+EXTENSION = "kb.logseq"
+MISSING_PAGES_FILE = "not-written-yet.json"
+
+_graph: Graph | None = None
+_tag_page_dir: tempfile.TemporaryDirectory | None = None
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig | None:
+    if EXTENSION not in config.markdown_extensions:
+        config.markdown_extensions.append(EXTENSION)
+    return config
+
+
+def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
+    global _graph
+    notes = [f for f in files.documentation_pages() if page_names.is_note(f.src_uri)]
+    _graph = build_graph([(f.src_uri, f.content_string) for f in notes])
+    for problem in _graph.problems:
+        log.warning(str(problem))
+    public = {note.src_uri for note in _graph.notes}
+    for file in notes:
+        if file.src_uri not in public:
+            files.remove(file)
+    _add_tag_pages(files, config, _graph)
+    _give_readable_urls(files, _graph)
+    missing = _graph.missing()
+    log.info("Pages not written yet (%d): %s", len(missing), ", ".join(missing) or "none")
+    return files
+
+
+def _add_tag_pages(files: Files, config: MkDocsConfig, graph: Graph) -> None:
+    # Backed by real files, since other hooks may read a page's abs_src_path.
+    global _tag_page_dir
+    _tag_page_dir = tempfile.TemporaryDirectory(prefix="kb-tag-pages-")
+    for note in graph.notes:
+        if note.generated:
+            path = Path(_tag_page_dir.name, note.src_uri)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(note.source_text, encoding="utf-8")
+            files.append(File.generated(config, note.src_uri, abs_src_path=str(path)))
+
+
+def _give_readable_urls(files: Files, graph: Graph) -> None:
+    taken = {f.dest_uri: f.src_uri for f in files if graph.note_at(f.src_uri) is None}
+    for note in graph.notes:
+        file = files.get_file_from_path(note.src_uri)
+        if file is None:
+            continue
+        if note.dest_uri in taken:
+            log.warning("%s: its URL %s is already taken by %s", note.src_uri, note.dest_uri,
+                        taken[note.dest_uri])
+            continue
+        taken[note.dest_uri] = note.src_uri
+        file.dest_uri = note.dest_uri
+        for cached in ("url", "abs_dest_path"):  # computed from the old dest_uri
+            file.__dict__.pop(cached, None)
+
+
+def on_nav(nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation | None:
+    if _graph is None:
+        return None
+    return navigation.nest_notes(nav, _graph)
+
+
+def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+    note = _graph.note_at(page.file.src_uri) if _graph is not None else None
+    if note is None:
+        config.mdx_configs[EXTENSION] = {}  # an ordinary page: the extension stays out
+        return None
+    # MkDocs drops the blank lines after the front matter; count them back.
+    body = note.front.body
+    first_line = note.front.body_first_line + len(body) - len(body.lstrip("\n"))
+    config.mdx_configs[EXTENSION] = {
+        "graph": _graph,
+        "src_uri": note.src_uri,
+        "first_line": first_line,
+        "docs_dir": config.docs_dir,
+    }
+    if note.front.meta.get("toc") is False:
+        page.meta.setdefault("hide", []).append("toc")
+    return None
+
+
+def on_post_build(*, config: MkDocsConfig) -> None:
+    if _graph is None:
+        return
+    missing = _graph.missing()
+    path = Path(config.site_dir) / MISSING_PAGES_FILE
+    path.write_text(json.dumps(missing, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def on_shutdown() -> None:
+    global _tag_page_dir
+    if _tag_page_dir is not None:
+        _tag_page_dir.cleanup()
+        _tag_page_dir = None

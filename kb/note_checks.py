@@ -1,0 +1,78 @@
+"""What can be wrong inside a note's blocks, each problem with its source line.
+
+Checked before rendering so a mistake fails the strict build with ``file:line``
+instead of showing up as raw braces, a broken image or half-rendered TeX:
+
+* a macro other than the flashcard clozes, or stray ``{{`` / ``}}``;
+* an image under ``/assets/`` with no file in ``docs/assets/``, or an image from
+  another host (pages load nothing from the network);
+* an unclosed ``$$`` or ``[[``;
+* a bullet indented by an odd number of spaces (the notes indent two a level).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kb import links, macros
+from kb.block_render import asset_path
+from kb.code_regions import mask_code
+from kb.dollar_math import mask_math, unclosed_display
+from kb.frontmatter import Problem
+from kb.graph import block_line
+from kb.outline import Block, walk
+
+RE_ANY_IMAGE = re.compile(r"!\[[^\]\n]*\]\((?P<path>[^)\s]+)")
+RE_ODD_BULLET = re.compile(r"^(?P<indent>(?:  )* )[-+*](?: |$)", re.MULTILINE)
+
+
+def check_blocks(blocks: list[Block], docs_dir: Path, math: bool = True) -> list[Problem]:
+    problems = []
+    for block in walk(blocks):
+        problems += check_block(block, docs_dir, math)
+    return sorted(problems, key=lambda p: p.line)
+
+
+def check_block(block: Block, docs_dir: Path, math: bool = True) -> list[Problem]:
+    text = mask_math(block.content) if math else block.content
+    problems = []
+    for macro in macros.find_macros(text):
+        if not macro.known:
+            shown = "{{" + " ".join(filter(None, [macro.name, macro.args])) + "}}"
+            problems.append(Problem(block_line(block, macro.start),
+                                    f"unknown macro {shown}: only the flashcard clozes "
+                                    "{{c1 ...}}..{{c9 ...}} and {{cloze ...}} are known"))
+    for offset in macros.stray_braces(text):
+        problems.append(Problem(block_line(block, offset),
+                                "stray '{{' or '}}' that is not a macro (write it inside `code`)"))
+    for match in RE_ANY_IMAGE.finditer(mask_code(text)):
+        problems += _check_image(block, match, docs_dir)
+    if math:
+        for offset in unclosed_display(block.content):
+            problems.append(Problem(block_line(block, offset), "unclosed display math: '$$' without its closing '$$'"))
+    for match in links.RE_UNCLOSED_PAGE_REF.finditer(mask_code(text)):
+        problems.append(Problem(block_line(block, match.start()), "unclosed page link: '[[' without ']]'"))
+    return problems
+
+
+def _check_image(block: Block, match: re.Match[str], docs_dir: Path) -> list[Problem]:
+    path = match.group("path")
+    line = block_line(block, match.start())
+    if re.match(r"^(?:[a-z]+:)?//", path, re.IGNORECASE):
+        return [Problem(line, f"image from another host: {path} (pages load nothing from the network: "
+                              "save it under docs/assets/)")]
+    if path.startswith(("/assets/", "../assets/")):
+        relative = asset_path(path)
+        if not (docs_dir / relative).is_file():
+            return [Problem(line, f"image not found: {path} (no file docs/{relative})")]
+    return []
+
+
+def check_indentation(body: str, first_line: int = 1) -> list[Problem]:
+    """Bullets indented by an odd number of spaces: the nesting they meant is a guess."""
+    return [
+        Problem(first_line + body.count("\n", 0, match.start()),
+                f"bullet indented by {len(match.group('indent'))} spaces: indent two spaces a level")
+        for match in RE_ODD_BULLET.finditer(mask_code(body))
+    ]
