@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 # MkDocs loads this file by path; make the `kb` package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb import github_pages, katex, page_meta  # noqa: E402
+from kb import github_pages, katex, notebook_headings, page_meta  # noqa: E402
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -43,13 +43,17 @@ def _katex() -> katex.KatexRenderer:
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig | None:
     # REPO_URL (set by the GitHub workflow) wins; else the origin remote, if on GitHub.
-    if not config.repo_url:
-        repo = github_pages.origin_repo_url(Path(config.config_file_path).parent)
-        if repo:
-            config.repo_url = repo
-            config.repo_name = repo.removeprefix("https://github.com/")
-            return config
-    return None
+    if config.repo_url:
+        return None
+    repo = github_pages.origin_repo_url(Path(config.config_file_path).parent)
+    if repo:
+        config.repo_url = repo
+        config.repo_name = repo.removeprefix("https://github.com/")
+    else:
+        # No repository to edit in: without this, MkDocs would turn edit_uri alone
+        # into a relative "edit/main/docs/..." link that leads nowhere.
+        config.edit_uri = None
+    return config
 
 
 def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> None:
@@ -64,6 +68,10 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
     rendered, errors = katex.render_arithmatex(html, _katex())
     if page.file.src_uri.endswith(".ipynb"):
         rendered = katex.strip_notebook_loaders(rendered)
+        rendered, aligned = notebook_headings.align_heading_ids(rendered, page.toc)
+        if not aligned:
+            log.warning("%s: the notebook's headings do not match its table of contents",
+                        page.file.src_uri)
         rendered, more = katex.render_notebook_math(rendered, _katex())
         errors += more
     for error in errors:
