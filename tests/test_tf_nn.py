@@ -11,6 +11,15 @@ TOL = {np.dtype(np.float64): dict(rtol=1e-10, atol=1e-12),
        np.dtype(np.float32): dict(rtol=1e-5, atol=1e-5)}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiny tensors: torch's thread pool only adds overhead (measured 3x slower)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def nhwc(shape, dtype=np.float64, seed=0):
     """Channel-last data with a different mean and spread per channel."""
     rng = np.random.default_rng(seed)
