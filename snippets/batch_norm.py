@@ -2,7 +2,7 @@
 
 Ioffe & Szegedy 2015, arXiv:1502.03167. Channel axis 1; every other axis is reduced,
 so each channel has m = N·L (1d), N·H·W (2d) or N·D·H·W (3d) values.
-``tests/test_batch_norm*.py`` checks every line against ``torch==2.13.0``.
+``tests/test_batch_norm*.py`` checks it against ``torch==2.13.0``.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,
         m = x.size // x.shape[1]
         # μ_B = (1/m) Σ x_i
         mean = x.mean(axis=axes)
-        # σ²_B = (1/m) Σ (x_i − μ_B)²   (two passes: exact even when |μ_B| ≫ σ_B)
+        # σ²_B = (1/m) Σ (x_i − μ_B)²   (two passes: accurate even when |μ_B| ≫ σ_B)
         var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
         if running_mean is not None:
             # running ← (1 − momentum) · running + momentum · batch
@@ -145,7 +145,7 @@ class _BatchNorm:
         if track_running_stats:
             self.running_mean = np.zeros(num_features, dtype)
             self.running_var = np.ones(num_features, dtype)
-            self.num_batches_tracked = 0
+            self.num_batches_tracked = 0             # torch: a 0-d int64 tensor
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
 
