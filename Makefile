@@ -59,5 +59,9 @@ deploy: deps
 test: deps browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Measure build time, page weight, review latency, test time; writes docs/metrics.md.
+bench: deps browser-deps
+	$(BIN)/python -m kb.bench
+
 clean:
 	rm -rf site .cache test-output
