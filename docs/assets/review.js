@@ -1,0 +1,247 @@
+/* The review page: cards from cards.json, one at a time, scheduled by ts-fsrs.
+ *
+ * Runs on every page load and after each instant navigation (Material's document$),
+ * and does nothing on pages without #kb-review. Progress lives in localStorage under
+ * one key, keyed by card id (see review-scheduler.js); cards no longer in cards.json
+ * are not shown, and their stored progress is kept (and exported) untouched.
+ */
+(function () {
+  "use strict";
+
+  var STORAGE_KEY = "kb-review-progress";
+  var FSRS_PATH = "assets/vendor/ts-fsrs.umd.js";
+  var fsrsLoading = null;
+
+  function siteRoot() {
+    // Material writes the site root, relative to this page, into #__config.
+    var config = document.getElementById("__config");
+    var base = config ? JSON.parse(config.textContent).base : ".";
+    return new URL(base.replace(/\/?$/, "/"), location.href);
+  }
+
+  function loadFsrs(root) {
+    if (window.FSRS) return Promise.resolve(window.FSRS);
+    if (!fsrsLoading) {
+      fsrsLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = new URL(FSRS_PATH, root).href;
+        script.onload = function () { resolve(window.FSRS); };
+        script.onerror = function () { fsrsLoading = null; reject(new Error("无法加载 ts-fsrs")); };
+        document.head.appendChild(script);
+      });
+    }
+    return fsrsLoading;
+  }
+
+  function readProgress() {
+    try {
+      var data = JSON.parse(localStorage.getItem(STORAGE_KEY));
+      if (data && KBScheduler.validate(data) === null) return data;
+    } catch (err) { /* unreadable: start afresh below */ }
+    return KBScheduler.emptyProgress();
+  }
+
+  function writeProgress(progress) {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(progress));
+  }
+
+  function setup(el) {
+    var root = siteRoot();
+    var q = function (selector) { return el.querySelector(selector); };
+    var state = { cards: [], current: null, scope: "all" };
+
+    function inScope(card) {
+      if (state.scope === "all") return true;
+      var kind = state.scope.slice(0, 5), value = state.scope.slice(5);
+      return kind === "page:" ? card.page === value : card.tags.indexOf(value) >= 0;
+    }
+
+    function rebase(container) {
+      // cards.json holds image paths relative to the site root.
+      container.querySelectorAll("img[src]").forEach(function (img) {
+        img.src = new URL(img.getAttribute("src"), root).href;
+      });
+    }
+
+    function message(text, isError) {
+      var box = q(".kb-review__message");
+      box.textContent = text;
+      box.classList.toggle("is-error", Boolean(isError));
+    }
+
+    function showNext() {
+      var now = new Date(), progress = readProgress();
+      var cards = state.cards.filter(inScope);
+      var counts = KBScheduler.counts(cards, progress, now);
+      Object.keys(counts).forEach(function (key) {
+        q('[data-count="' + key + '"]').textContent = String(counts[key]);
+      });
+      var next = KBScheduler.queue(cards, progress, now)[0] || null;
+      state.current = next;
+      q(".kb-review__card").hidden = !next;
+      q(".kb-review__done").hidden = Boolean(next);
+      if (!next) return;
+      var pageUrl = new URL(next.url, root).href;
+      q(".kb-review__meta").innerHTML = "";
+      var link = document.createElement("a");
+      link.href = pageUrl;
+      link.textContent = next.page;
+      q(".kb-review__meta").append(link, " · " + ({ cloze: "填空", arrow: "问答", card: "卡片",
+        occlusion: "图片遮挡" }[next.type] || next.type));
+      q(".kb-review__card").dataset.cardId = next.id;
+      q(".kb-review__front").innerHTML = next.front;
+      q(".kb-review__back").innerHTML = next.back;
+      rebase(q(".kb-review__front"));
+      rebase(q(".kb-review__back"));
+      q(".kb-review__front").hidden = false;
+      q(".kb-review__back").hidden = true;
+      q(".kb-review__ratings").hidden = true;
+      q(".kb-review__show").hidden = false;
+    }
+
+    function reveal() {
+      if (!state.current) return;
+      q(".kb-review__front").hidden = true;
+      q(".kb-review__back").hidden = false;
+      q(".kb-review__show").hidden = true;
+      q(".kb-review__ratings").hidden = false;
+      q('.kb-review__ratings [data-rating="good"]').focus();
+    }
+
+    function rate(rating) {
+      if (!state.current || q(".kb-review__ratings").hidden) return;
+      loadFsrs(root).then(function (FSRS) {
+        var progress = readProgress();
+        var id = state.current.id;
+        progress.cards[id] = KBScheduler.rate(FSRS, KBScheduler.scheduler(FSRS), progress.cards[id] || null,
+                                              rating, new Date());
+        writeProgress(progress);
+        showNext();
+      }, function (err) { message(err.message, true); });
+    }
+
+    function exportProgress() {
+      var blob = new Blob([JSON.stringify(readProgress(), null, 1)], { type: "application/json" });
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = "kb-review-progress.json";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+      message("已导出 " + Object.keys(readProgress().cards).length + " 张卡片的进度。");
+    }
+
+    function importProgress(file) {
+      file.text().then(function (text) {
+        var data;
+        try { data = JSON.parse(text); } catch (err) {
+          message("无法导入 " + file.name + "：不是 JSON 文件。现有进度未改动。", true);
+          return;
+        }
+        var problem = KBScheduler.validate(data);
+        if (problem) {
+          message("无法导入 " + file.name + "：" + problem + "。现有进度未改动。", true);
+          return;
+        }
+        writeProgress(data);
+        message("已导入 " + Object.keys(data.cards).length + " 张卡片的进度。");
+        showNext();
+      });
+    }
+
+    function fillScopes() {
+      var select = q(".kb-review__scope");
+      var pages = [], tags = [];
+      state.cards.forEach(function (card) {
+        if (pages.indexOf(card.page) < 0) pages.push(card.page);
+        card.tags.forEach(function (tag) { if (tags.indexOf(tag) < 0) tags.push(tag); });
+      });
+      var options = [["all", "全部卡片（" + state.cards.length + "）"]]
+        .concat(pages.map(function (p) { return ["page:" + p, "页面：" + p]; }))
+        .concat(tags.sort().map(function (t) { return ["tag::" + t, "标签：#" + t]; }));
+      select.innerHTML = "";
+      options.forEach(function (option) {
+        var el2 = document.createElement("option");
+        el2.value = option[0];
+        el2.textContent = option[1];
+        select.appendChild(el2);
+      });
+      var wanted = new URLSearchParams(location.search);
+      if (wanted.get("page")) state.scope = "page:" + wanted.get("page");
+      if (wanted.get("tag")) state.scope = "tag::" + wanted.get("tag");
+      select.value = state.scope;
+      if (select.value !== state.scope) state.scope = select.value = "all";
+    }
+
+    function fillDecks(decks) {
+      var list = q(".kb-review__decks");
+      list.innerHTML = "";
+      decks.forEach(function (deck) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = new URL(deck.apkg, root).href;
+        link.setAttribute("download", deck.apkg);
+        link.textContent = "下载 Anki 卡组 " + deck.anki + "（" + deck.cards + " 张卡片）";
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+    }
+
+    q(".kb-review__show").addEventListener("click", reveal);
+    q(".kb-review__ratings").addEventListener("click", function (event) {
+      var button = event.target.closest("[data-rating]");
+      if (button) rate(button.dataset.rating);
+    });
+    q(".kb-review__scope").addEventListener("change", function (event) {
+      state.scope = event.target.value;
+      showNext();
+    });
+    q(".kb-review__export").addEventListener("click", exportProgress);
+    q(".kb-review__import").addEventListener("change", function (event) {
+      if (event.target.files[0]) importProgress(event.target.files[0]);
+      event.target.value = "";
+    });
+    el.kbKeys = function (event) {
+      if (!document.body.contains(el) || event.target.closest("input, select, textarea")) return;
+      if (event.key === " " && !q(".kb-review__show").hidden && state.current) {
+        event.preventDefault();
+        reveal();
+      } else if (["1", "2", "3", "4"].indexOf(event.key) >= 0) {
+        rate(["again", "hard", "good", "easy"][Number(event.key) - 1]);
+      }
+    };
+    document.addEventListener("keydown", el.kbKeys);
+
+    fetch(new URL("cards.json", root).href).then(function (response) {
+      if (!response.ok) throw new Error("cards.json: HTTP " + response.status);
+      return response.json();
+    }).then(function (data) {
+      state.cards = data.cards;
+      fillScopes();
+      fillDecks(data.decks);
+      q(".kb-review__loading").hidden = true;
+      q(".kb-review__controls").hidden = false;
+      el.dataset.ready = "true";
+      showNext();
+      loadFsrs(root);   // fetch the scheduler while the first card is read
+    }).catch(function (err) {
+      q(".kb-review__loading").textContent = "无法加载卡片：" + err.message;
+    });
+  }
+
+  var active = null;
+  function init() {
+    if (active && active.kbKeys) document.removeEventListener("keydown", active.kbKeys);
+    active = document.getElementById("kb-review");
+    if (active) setup(active);
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(init);   // first load and every instant navigation
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

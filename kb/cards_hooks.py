@@ -1,0 +1,160 @@
+"""MkDocs hooks of the flashcards: thin glue around ``kb.cards`` and ``kb.anki_export``.
+
+* ``on_page_markdown``: read the cards of every note page (a page whose front
+  matter names a ``deck``) from its source file; a card error is logged with
+  ``file:line``, which fails the strict build.
+* ``on_post_build``: write ``site/cards.json`` (every card, math rendered with
+  KaTeX), one ``site/<deck>.apkg`` per deck, and copy the ts-fsrs scheduler
+  (npm, pinned) into the site for the review page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+# MkDocs loads this file by path; make the `kb` package importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kb import anki_export, card_html, katex  # noqa: E402
+from kb.cards import Note, PageInfo, duplicate_ids, extract_notes  # noqa: E402
+from kb.outline import parse_outline  # noqa: E402
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.pages import Page
+
+log = logging.getLogger("mkdocs.hooks.kb.cards")
+
+ROOT = Path(__file__).resolve().parent.parent
+TS_FSRS_UMD = ROOT / "node_modules" / "ts-fsrs" / "dist" / "index.umd.js"
+TS_FSRS_SITE_PATH = "assets/vendor/ts-fsrs.umd.js"
+CARDS_JSON = "cards.json"
+RE_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n", re.DOTALL)
+
+_notes: dict[str, list[Note]] = {}   # by page src_uri, for the current build
+
+
+def on_pre_build(*, config: MkDocsConfig) -> None:
+    _notes.clear()   # `mkdocs serve` rebuilds in the same process
+
+
+def _source_name(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def page_info(page: Page, config: MkDocsConfig) -> PageInfo | None:
+    deck = page.meta.get("deck")
+    if not deck:
+        return None
+    tags = page.meta.get("tags") or []
+    tags = [tags] if isinstance(tags, str) else [str(t) for t in tags]
+    return PageInfo(
+        title=str(page.meta.get("title") or page.title or page.file.src_uri),
+        deck=str(deck),
+        source=_source_name(Path(page.file.abs_src_path)),
+        tags=tuple(tags),
+        url=page.url,
+        src_uri=page.file.src_uri,
+        docs_dir=Path(config.docs_dir),
+    )
+
+
+def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+    info = page_info(page, config)
+    if info is None:
+        return None
+    # The source file, not `markdown`: other hooks may rewrite the Markdown, and
+    # line numbers must point into the file the author edits.
+    text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig")
+    front = RE_FRONT_MATTER.match(text)
+    body = text[front.end():] if front else text
+    first_line = text[:front.end()].count("\n") + 1 if front else 1
+    notes, errors = extract_notes(parse_outline(body, first_line), info)
+    for error in errors:
+        log.warning("cards: %s", error)
+    _notes[page.file.src_uri] = notes
+    return None
+
+
+def card_records(notes: list[Note], renderer: katex.KatexRenderer) -> tuple[list[dict], list[str]]:
+    """The entries of cards.json: every card with its HTML (math rendered) and Anki text."""
+    records, errors = [], []
+
+    def render(fragment: str, where: str) -> str:
+        out, problems = katex.render_arithmatex(fragment, renderer)
+        errors.extend(f"{where}: math: {p}" for p in problems)
+        return out
+
+    for note in notes:
+        context = (f'<div class="card-context">{" › ".join(note.context)}</div>' if note.context else "")
+        anki = card_html.anki_text(note.html)
+        for card in note.cards:
+            records.append({
+                "id": card.id,
+                "note": note.id,
+                "ordinal": card.ordinal,
+                "type": note.type,
+                "deck": note.page.deck,
+                "page": note.page.title,
+                "url": note.page.url,
+                "tags": note.tags,
+                "source": note.where,
+                "front": render(context + card.front, note.where),
+                "back": render(context + card.back, note.where),
+                "tex": card_html.tex_sources(note.html + "".join(note.context)),
+                "anki": anki,
+            })
+    return records, errors
+
+
+def on_post_build(*, config: MkDocsConfig) -> None:
+    site = Path(config.site_dir)
+    notes = [note for uri in sorted(_notes) for note in _notes[uri]]
+    for error in duplicate_ids(notes):
+        log.warning("cards: %s", error)
+
+    renderer = katex.KatexRenderer()
+    try:
+        records, errors = card_records(notes, renderer)
+    finally:
+        renderer.close()
+    for error in errors:
+        log.warning("cards: %s", error)
+
+    decks: dict[str, list[Note]] = {}
+    for note in notes:
+        decks.setdefault(note.page.deck, []).append(note)
+    deck_entries = []
+    for deck, deck_notes in sorted(decks.items()):
+        file_name = anki_export.package_file_name(deck)
+        sources = sorted({Path(config.docs_dir) / n.page.src_uri for n in deck_notes}
+                         | {f for n in deck_notes for f in n.media})
+        stamp = anki_export.source_timestamp(sources, ROOT)
+        try:
+            anki_export.write_package(deck, deck_notes, site / file_name, stamp)
+        except ValueError as err:
+            log.warning("cards: %s", err)
+            continue
+        deck_entries.append({"name": deck, "anki": anki_export.anki_deck_name(deck), "apkg": file_name,
+                             "notes": len(deck_notes),
+                             "cards": sum(len(n.cards) for n in deck_notes)})
+
+    payload = {"version": 1, "decks": deck_entries, "cards": records}
+    (site / CARDS_JSON).write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    if not TS_FSRS_UMD.is_file():
+        log.warning("cards: ts-fsrs is not installed (%s is missing): run `npm ci`", TS_FSRS_UMD)
+        return
+    target = site / TS_FSRS_SITE_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(TS_FSRS_UMD, target)

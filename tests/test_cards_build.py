@@ -1,0 +1,87 @@
+"""kb/cards_hooks.py: cards.json, the .apkg and ts-fsrs in the built site; card errors fail the strict build."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections import Counter
+
+from conftest import ROOT, build_site
+
+
+def test_every_card_of_the_original_note_is_in_cards_json(built_site):
+    data = json.loads((built_site / "cards.json").read_text(encoding="utf-8"))
+    note = [c for c in data["cards"] if c["page"] == "Batch Normalization"]
+    assert Counter(c["type"] for c in note) == {"occlusion": 8, "cloze": 3, "card": 1, "arrow": 3}
+    ids = [c["id"] for c in data["cards"]]
+    assert len(ids) == len(set(ids))
+    for card in data["cards"]:
+        assert set(card) >= {"id", "page", "deck", "type", "front", "back", "tex", "anki", "tags", "source"}
+        assert card["deck"] == "being/Normalization"
+        assert re.fullmatch(r"docs/pages/.+\.md:\d+", card["source"]), card["source"]
+        for side in ("front", "back"):
+            assert "\\(" not in card[side] and "<kb-cloze" not in card[side], card["id"]
+    cloze = next(c for c in note if "0-1 高斯分布" in c["back"])
+    assert "0-1 高斯分布" not in cloze["front"] and "{{c1::0-1 高斯分布}}" in cloze["anki"]
+    assert "Algorithm" in cloze["tags"]
+    assert data["decks"] == [{"name": "being/Normalization", "anki": "being::Normalization",
+                              "apkg": "being-Normalization.apkg", "notes": len({c["note"] for c in data["cards"]}),
+                              "cards": len(data["cards"])}]
+
+
+def test_math_in_cards_is_rendered_and_kept_as_tex_for_anki():
+    from kb import katex
+    from kb.cards import PageInfo, extract_notes
+    from kb.cards_hooks import card_records
+    from kb.outline import parse_outline
+
+    notes, errors = extract_notes(parse_outline(
+        "+ 方差\n  + 无偏估计 :-> $\\frac{m}{m-1} E_{B}[\\sigma_{B}^2]$\n  + 均值是 {{c1 $\\mu_B$}}"),
+        PageInfo(title="测试", deck="d", source="t.md"))
+    assert errors == []
+    renderer = katex.KatexRenderer()
+    try:
+        records, problems = card_records(notes, renderer)
+    finally:
+        renderer.close()
+    assert problems == []
+    arrow, cloze = records
+    assert 'class="katex"' in arrow["back"] and "\\(" not in arrow["back"]
+    assert 'class="katex"' not in arrow["front"].split("card-arrow")[1]   # the answer is hidden
+    assert arrow["tex"] == ["\\frac{m}{m-1} E_{B}[\\sigma_{B}^2]"]
+    assert "{{c1::\\(\\frac{m}{m-1} E_{B}[\\sigma_{B}^2]\\)}}" in arrow["anki"]
+    assert cloze["front"].count('class="katex"') == 0 and cloze["back"].count('class="katex"') == 1
+    assert '<div class="card-context">方差</div>' in cloze["front"]
+
+
+def test_apkg_and_scheduler_are_in_the_site(built_site):
+    with zipfile.ZipFile(built_site / "being-Normalization.apkg") as apkg:
+        names = apkg.namelist()
+        media = json.loads(apkg.read("media"))
+    assert "collection.anki2" in names and "image_1724172031817_0.png" in media.values()
+    umd = (built_site / "assets" / "vendor" / "ts-fsrs.umd.js").read_bytes()
+    assert umd == (ROOT / "node_modules" / "ts-fsrs" / "dist" / "index.umd.js").read_bytes()
+
+
+def test_strict_build_fails_on_a_card_error_and_names_file_and_line(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
+    (docs / "bad.md").write_text(
+        "---\ntitle: 坏卡片\ndeck: test/Deck\n---\n\n- 第一块\n- 答案是 {{c1 没有结束\n- 问题 :-> \n",
+        encoding="utf-8")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
+        f"docs_dir: {docs}\n"
+        f"hooks: [{ROOT / 'kb' / 'hooks.py'}, {ROOT / 'kb' / 'cards_hooks.py'}]\n"
+        f"theme: {{custom_dir: {ROOT / 'kb' / 'theme'}}}\n"
+        "edit_uri: ''\n"
+        "plugins: [search: {lang: zh}]\n",
+        encoding="utf-8")
+    result = build_site(tmp_path / "site", config)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"{docs / 'bad.md'}:7: unclosed cloze" in output
+    assert f"{docs / 'bad.md'}:8: arrow ':->' needs text on both sides" in output
