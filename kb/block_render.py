@@ -39,6 +39,8 @@ RE_IMAGE = re.compile(r"(?P<head>!\[[^\]\n]*\]\()(?P<path>/assets/[^)\s]+|\.\./a
 RE_LOGSEQ_SIZE = re.compile(r":(?P<key>height|width)\s+(?P<value>\d+)")
 RE_LEADING_NUMBER = re.compile(r"^(?P<number>\d+)(?P<mark>[.)])(?=\s)")
 RE_HEADING = re.compile(r"^#{1,6}\s")
+# A line starting with "#tag": Python-Markdown would make it a heading, Logseq a tag.
+RE_LEADING_TAG = re.compile(r"^(?=#[^\s#])", re.MULTILINE)
 
 
 @dataclass
@@ -80,6 +82,11 @@ def _rewrite_images(text: str, ctx: RenderContext) -> str:
     return map_prose(text, lambda prose: RE_IMAGE.sub(replace, prose))
 
 
+def _keep_leading_tags(text: str, ctx: RenderContext) -> str:
+    # An empty placeholder in front keeps the line from starting with "#".
+    return map_prose(text, lambda prose: RE_LEADING_TAG.sub(lambda _: ctx.stash(""), prose))
+
+
 def heading_level(block: Block, depth: int) -> int | None:
     """``heading:: true`` -> a level by depth (h2 at the top); ``heading:: 3`` -> h3."""
     value = block.properties.get("heading", "").strip().lower()
@@ -92,7 +99,7 @@ def heading_level(block: Block, depth: int) -> int | None:
 
 def block_markdown(block: Block, ctx: RenderContext, depth: int = 0) -> str:
     """The block's own content as Markdown, safe from what Markdown would misread."""
-    text = _rewrite_images(_protect_math(block.content, ctx), ctx)
+    text = _keep_leading_tags(_rewrite_images(_protect_math(block.content, ctx), ctx), ctx)
     level = heading_level(block, depth)
     if level and not RE_HEADING.match(text):
         text = "#" * level + " " + text

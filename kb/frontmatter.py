@@ -40,6 +40,20 @@ NOTE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
 MATERIAL_KEYS = {"hide", "description", "icon", "status", "subtitle", "template", "search", "comments"}
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that keeps an impossible date (2024-13-05) as text, so the key check names it."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.Node):
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 @dataclass
 class Problem:
     line: int
@@ -85,8 +99,8 @@ def read_front_matter(text: str) -> FrontMatter:
     body = "\n".join(lines[end + 1:])
     result = FrontMatter({}, body, end + 2)
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        meta = yaml.safe_load(yaml_text)
+        node = yaml.compose(yaml_text, Loader=_FrontMatterLoader)
+        meta = yaml.load(yaml_text, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
