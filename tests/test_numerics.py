@@ -57,7 +57,7 @@ def test_pairwise_sum_rounds_every_addition_to_the_dtype():
     np.testing.assert_allclose(pairwise_sum(y), math.fsum(y), rtol=1e-13)
 
 
-# --- where one pass fails --------------------------------------------------------------
+# --- where one pass fails -------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_float32_large_mean(seed):
@@ -106,7 +106,7 @@ def test_float16_data_with_float32_arithmetic_is_fine(name):
     assert error < 1e-4
 
 
-# --- Chan's merge -------------------------------------------------------------------------
+# --- Chan's merge ---------------------------------------------------------------------
 
 def merged(shards):
     """Fold merge_stats over the shards' (n, mean, M2), left to right."""
