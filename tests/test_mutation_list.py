@@ -45,3 +45,8 @@ def test_a_missing_search_text_is_an_error():
                                 (("no such line", "x"),))
     with pytest.raises(ValueError, match="found 0 times"):
         run_mutants.apply(SOURCE, mutant)
+
+
+def test_the_suite_the_mutants_run_against_exists():
+    for name in run_mutants.TESTS:
+        assert (ROOT / "tests" / name).is_file(), name

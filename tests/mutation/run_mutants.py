@@ -1,7 +1,7 @@
 """Mutation check: every classic BatchNorm mistake must make the tests fail.
 
 Each mutant is a source-text replacement in ``snippets/batch_norm.py``. The script
-copies ``snippets/`` and ``tests/test_batch_norm*.py`` into a temporary folder,
+copies ``snippets/`` and the tests in ``TESTS`` into a temporary folder,
 patches the copy (never the real file), runs pytest there with ``-x`` and reports
 each mutant as killed (a test failed) or survived (all passed).
 
@@ -30,7 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path("snippets/batch_norm.py")
-TEST_GLOB = "test_batch_norm*.py"
+# The suite that must kill every mutant (named, so that a new test file elsewhere
+# cannot change the verdict unseen).
+TESTS = ("test_batch_norm.py", "test_batch_norm_properties.py")
 PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
 # Our own conftest: the copy must import its own snippets/, nothing else.
 CONFTEST = """import sys
@@ -227,16 +229,15 @@ def make_copy(folder: Path) -> None:
                     ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "tests").mkdir()
     (folder / "tests" / "conftest.py").write_text(CONFTEST)
-    for test in sorted((ROOT / "tests").glob(TEST_GLOB)):
-        shutil.copy2(test, folder / "tests" / test.name)
+    for name in TESTS:
+        shutil.copy2(ROOT / "tests" / name, folder / "tests" / name)
 
 
 def run_pytest(folder: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["OMP_NUM_THREADS"] = "1"            # tiny tensors; the jobs share the CPUs
-    tests = sorted(str(p.relative_to(folder))
-                   for p in (folder / "tests").glob(TEST_GLOB))
+    tests = [f"tests/{name}" for name in TESTS]
     return subprocess.run([sys.executable, "-m", "pytest", *PYTEST_ARGS, *tests],
                           cwd=folder, env=env, capture_output=True, text=True)
 
