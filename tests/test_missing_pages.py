@@ -14,7 +14,6 @@ from pathlib import Path
 PINNED = {
     "Batch Normalization 为何有效",
     "Batch Normalization/Moving average",
-    "Batch Normalization/前向和反向传播",
     "Batch Normalization/多卡同步",
     "Batch Normalization/维度理解",
     "covariate shift",
