@@ -9,7 +9,7 @@ STAMPS  := .stamps
 PYTEST_ARGS ?=
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build deploy test bench deps browser-deps clean
+.PHONY: serve build deploy test bench mutants deps browser-deps clean
 
 # --- setup -----------------------------------------------------------------
 
@@ -62,6 +62,10 @@ test: deps browser-deps
 # Measure build time, page weight, review latency, test time; writes docs/metrics.md.
 bench: deps browser-deps
 	$(BIN)/python -m kb.bench
+
+# Prove the BatchNorm tests bite: each classic mistake applied to a copy must fail them.
+mutants: deps
+	$(BIN)/python tests/mutation/run_mutants.py
 
 clean:
 	rm -rf site .cache test-output
