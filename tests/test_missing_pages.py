@@ -15,7 +15,6 @@ PINNED = {
     "Batch Normalization 为何有效",
     "Batch Normalization/Moving average",
     "Batch Normalization/多卡同步",
-    "Batch Normalization/维度理解",
     "covariate shift",
     "Identity Mappings in Deep Residual Networks",
     "Internal Covariance Shift",
