@@ -39,6 +39,7 @@ RE_IMAGE = re.compile(r"(?P<head>!\[[^\]\n]*\]\()(?P<path>/assets/[^)\s]+|\.\./a
 RE_LOGSEQ_SIZE = re.compile(r":(?P<key>height|width)\s+(?P<value>\d+)")
 RE_LEADING_NUMBER = re.compile(r"^(?P<number>\d+)(?P<mark>[.)])(?=\s)")
 RE_HEADING = re.compile(r"^#{1,6}\s")
+RE_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 # A line starting with "#tag": Python-Markdown would make it a heading, Logseq a tag.
 RE_LEADING_TAG = re.compile(r"^(?=#[^\s#])", re.MULTILINE)
 
@@ -87,6 +88,27 @@ def _keep_leading_tags(text: str, ctx: RenderContext) -> str:
     return map_prose(text, lambda prose: RE_LEADING_TAG.sub(lambda _: ctx.stash(""), prose))
 
 
+def _separate_fences(text: str) -> str:
+    """Blank lines around fenced code, so a fence right under a text line is a code block (as in Logseq)."""
+    out: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        match = RE_FENCE.match(line)
+        if fence is None and match:
+            if out and out[-1].strip():
+                out.append("")
+            fence = match.group("fence")
+            out.append(line)
+        elif fence is not None and line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+            out += [line, ""]
+            fence = None
+        else:
+            if fence is None and not line.strip() and out and not out[-1].strip():
+                continue  # the blank line after a fence is already there
+            out.append(line)
+    return "\n".join(out).rstrip("\n")
+
+
 def heading_level(block: Block, depth: int) -> int | None:
     """``heading:: true`` -> a level by depth (h2 at the top); ``heading:: 3`` -> h3."""
     value = block.properties.get("heading", "").strip().lower()
@@ -99,7 +121,7 @@ def heading_level(block: Block, depth: int) -> int | None:
 
 def block_markdown(block: Block, ctx: RenderContext, depth: int = 0) -> str:
     """The block's own content as Markdown, safe from what Markdown would misread."""
-    text = _keep_leading_tags(_rewrite_images(_protect_math(block.content, ctx), ctx), ctx)
+    text = _separate_fences(_keep_leading_tags(_rewrite_images(_protect_math(block.content, ctx), ctx), ctx))
     level = heading_level(block, depth)
     if level and not RE_HEADING.match(text):
         text = "#" * level + " " + text

@@ -227,7 +227,8 @@ class LogseqOutlinePreprocessor(Preprocessor):
         ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math)
         out = header_lines(self.page.note) + render_outline(blocks, ctx)
         out += backlinks_lines(self.page, self.tokens)
-        return out
+        # One string per line: later preprocessors (snippets, fences) work line by line.
+        return "\n".join(out).split("\n")
 
     def report(self, problems) -> None:
         for problem in problems:

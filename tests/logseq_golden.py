@@ -52,10 +52,12 @@ def site_markdown_extensions(config: Path = ROOT / "mkdocs.yml") -> tuple[list[s
             configs[name] = cfg or {}
         else:
             names.append(item)
-    # The site's snippets are found from the repository root; here from anywhere.
+    # The site's snippets are found from the repository root; here from anywhere, and the
+    # golden cases include their own snippet file so others' code changes do not move them.
     if "pymdownx.snippets" in configs:
+        base_paths = [str(ROOT / p) for p in configs["pymdownx.snippets"]["base_path"]]
         configs["pymdownx.snippets"] = {**configs["pymdownx.snippets"],
-                                        "base_path": [str(ROOT / p) for p in configs["pymdownx.snippets"]["base_path"]]}
+                                        "base_path": [str(GOLDEN_DIR / "snippets"), *base_paths]}
     return names, configs
 
 
