@@ -21,7 +21,15 @@ from snippets.norms import (
     rms_norm,
     statistics_mask,
 )
-from test_batch_norm import channels_last, close, data, f64, torch_message, tt
+from test_batch_norm import (  # noqa: F401 - one_torch_thread: an autouse fixture
+    channels_last,
+    close,
+    data,
+    f64,
+    one_torch_thread,
+    torch_message,
+    tt,
+)
 
 # (N, C), (N, C, L), (N, C, H, W), (N, C, D, H, W); C = 6 has groups of 1, 2, 3, 6
 SHAPES = [(8, 6), (5, 6, 7), (4, 6, 5, 3), (3, 6, 4, 3, 2)]
