@@ -13,7 +13,6 @@ from pathlib import Path
 
 PINNED = {
     "Batch Normalization 为何有效",
-    "Batch Normalization/多卡同步",
     "covariate shift",
     "Identity Mappings in Deep Residual Networks",
     "Internal Covariance Shift",
