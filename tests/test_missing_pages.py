@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 PINNED = {
-    "Batch Normalization 为何有效",
     "covariate shift",
     "Identity Mappings in Deep Residual Networks",
     "Internal Covariance Shift",
