@@ -12,9 +12,7 @@ import json
 from pathlib import Path
 
 PINNED = {
-    "covariate shift",
     "Identity Mappings in Deep Residual Networks",
-    "Internal Covariance Shift",
     "Ref",
     "ReLU",
     "ResNet",
