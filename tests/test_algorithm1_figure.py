@@ -18,8 +18,6 @@ def drawn(tmp_path_factory):
 
 
 def test_the_rectangles_come_from_the_original_note():
-    if not algorithm1.SEED_NOTE.is_file():
-        pytest.skip(f"the original note is not beside the repository ({algorithm1.SEED_NOTE})")
     assert algorithm1.seed_occlusion_value() == algorithm1.SEED_OCCLUSION
 
 

@@ -12,7 +12,7 @@ from kb import anki_export
 from kb.cards import extract_notes
 from test_cards import SEED_CARD_LINES, outline_of, page
 
-anki_collection = pytest.importorskip("anki.collection")
+import anki.collection as anki_collection  # noqa: E402 - pinned in requirements.txt
 Collection = anki_collection.Collection
 
 DECK = "being/Normalization"

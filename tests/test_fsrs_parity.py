@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT
 
-fsrs = pytest.importorskip("fsrs")
+import fsrs  # noqa: E402 - pinned in requirements.txt
 
 TS_FSRS = ROOT / "node_modules" / "ts-fsrs" / "dist" / "index.umd.js"
 SCHEDULER_JS = ROOT / "docs" / "assets" / "review-scheduler.js"

@@ -7,7 +7,8 @@ from pathlib import Path
 from kb.frontmatter import read_front_matter
 from kb.outline import Block, parse_outline, walk
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_9b9bdda67581f8ac.txt"
+# The original note as the site has it (verbatim; tests/test_logseq_site.py compares it with the seed).
+SEED = Path(__file__).resolve().parents[1] / "docs" / "pages" / "Batch Normalization.md"
 
 
 def shape(blocks: list[Block]) -> list:

@@ -26,7 +26,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from kb import occlusion  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED_NOTE = ROOT.parent / "shared" / "seeds" / "000_9b9bdda67581f8ac.txt"
+# The original note, kept verbatim in the repository (tests/test_logseq_site.py checks it
+# against the seed in shared/).
+SEED_NOTE = ROOT / "docs" / "pages" / "Batch Normalization.md"
 OUTPUT = ROOT / "docs" / "assets" / "image_1724172031817_0.png"
 WIDTH, HEIGHT = 760, 600    # natural pixels; the rectangles reach x = 707 and y = 481
 DPI = 100
