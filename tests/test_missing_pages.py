@@ -12,10 +12,7 @@ import json
 from pathlib import Path
 
 PINNED = {
-    "Identity Mappings in Deep Residual Networks",
     "Ref",
-    "ReLU",
-    "ResNet",
 }
 
 
