@@ -1,0 +1,61 @@
+"""What the Batch Normalization pages cite, and which torch function each NumPy mirror
+in snippets/ stands beside.
+
+``PAPERS``: every arXiv id the pages of the Batch Normalization deck cite, with its
+authors, year and title; the Ref page lists them. ``TORCH_COUNTERPARTS``: the torch
+callable each mirror follows, name for name. ``tests/test_references.py`` checks that
+the pages cite nothing missing here, and that each mirror's parameters are torch
+2.13's: the same names, in the same order, with the same defaults.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+# --8<-- [start:papers]
+PAPERS = {
+    "1502.03167": "Ioffe & Szegedy 2015. Batch Normalization: Accelerating Deep Network "
+                  "Training by Reducing Internal Covariate Shift",
+    "1512.03385": "He, Zhang, Ren & Sun 2016. Deep Residual Learning for Image Recognition",
+    "1603.05027": "He, Zhang, Ren & Sun 2016. Identity Mappings in Deep Residual Networks",
+    "1607.06450": "Ba, Kiros & Hinton 2016. Layer Normalization",
+    "1607.08022": "Ulyanov, Vedaldi & Lempitsky 2016. Instance Normalization: The Missing "
+                  "Ingredient for Fast Stylization",
+    "1702.03275": "Ioffe 2017. Batch Renormalization: Towards Reducing Minibatch "
+                  "Dependence in Batch-Normalized Models",
+    "1706.02677": "Goyal et al. 2017. Accurate, Large Minibatch SGD: Training ImageNet "
+                  "in 1 Hour",
+    "1706.05350": "van Laarhoven 2017. L2 Regularization versus Batch and Weight "
+                  "Normalization",
+    "1801.05134": "Li, Chen, Hu & Yang 2019. Understanding the Disharmony between "
+                  "Dropout and Batch Normalization by Variance Shift",
+    "1803.08494": "Wu & He 2018. Group Normalization",
+    "1805.11604": "Santurkar, Tsipras, Ilyas & Madry 2018. How Does Batch Normalization "
+                  "Help Optimization?",
+    "1806.02375": "Bjorck, Gomes, Selman & Weinberger 2018. Understanding Batch "
+                  "Normalization",
+    "1812.03981": "Arora, Li & Lyu 2018. Theoretical Analysis of Auto Rate-Tuning by "
+                  "Batch Normalization",
+}
+# --8<-- [end:papers]
+
+
+# --8<-- [start:counterparts]
+# NumPy mirror in snippets/ -> the torch callable it follows
+TORCH_COUNTERPARTS = {
+    "snippets.batch_norm.batch_norm": "torch.nn.functional.batch_norm",
+    "snippets.norms.layer_norm": "torch.nn.functional.layer_norm",
+    "snippets.norms.group_norm": "torch.nn.functional.group_norm",
+    "snippets.norms.instance_norm": "torch.nn.functional.instance_norm",
+    "snippets.norms.rms_norm": "torch.nn.functional.rms_norm",
+    "snippets.batch_norm.BatchNorm2d": "torch.nn.BatchNorm2d",
+}
+
+
+def parameters(callable_):
+    """[(name, default)] of a function, or of a class's constructor without ``self``;
+    torch's ``device`` and ``dtype`` factory arguments left out."""
+    target = callable_.__init__ if inspect.isclass(callable_) else callable_
+    return [(p.name, p.default) for p in inspect.signature(target).parameters.values()
+            if p.name not in ("self", "device", "dtype")]
+# --8<-- [end:counterparts]
