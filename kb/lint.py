@@ -1,0 +1,365 @@
+"""Lint the notes: every problem the strict build would fail on, with ``file:line``, without building.
+
+The checks are the build's own functions, called the way the build calls them, so
+lint and ``mkdocs build --strict`` never disagree about a note:
+
+======================  =====================================================  ==========================
+what                    function                                               in the build, called from
+======================  =====================================================  ==========================
+front matter, names,    ``kb.graph.build_graph`` (``Graph.problems``)          kb/logseq_hooks.py on_files
+block refs, ``[[]]``
+links to pages not      ``Graph.missing()``                                    kb/logseq_hooks.py on_files
+written yet
+macros, images, math,   ``kb.note_checks.check_blocks``, ``check_indentation``  kb/logseq.py preprocessor
+links, indentation
+cards (clozes,          ``kb.cards.extract_notes``, ``duplicate_ids``           kb/cards_hooks.py
+arrows, #card,
+occlusion, ids)
+snippet includes        ``kb.snippet_check.check_includes`` (else              kb/hooks.py on_page_markdown
+                        pymdownx.snippets with the site's configuration)
+page URLs               ``Note.dest_uri`` (kb/page_names.py)                    kb/logseq_hooks.py on_files
+======================  =====================================================  ==========================
+
+Those are **errors** (the strict build fails on them). One thing the build accepts is a
+**warning**: a page with no title of its own (no front matter ``title`` and no
+``title::``): its title, and so its card ids, come from the file name.
+
+A page with ``public: false`` is not built, so it is not checked beyond its front
+matter (as in the build). Cards are read from notes that name a ``deck`` (front
+matter, or a ``deck::`` page property), as the cards hook does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import markdown
+import yaml
+
+from kb import page_names
+from kb.cards import Note as CardNote
+from kb.cards import PageInfo, duplicate_ids, extract_notes
+from kb.cloze import CardSyntaxError
+from kb.graph import Graph, Note, build_graph
+from kb.logseq_import import explicit_title, page_properties
+from kb.note_checks import check_blocks, check_indentation
+from kb.outline import Block, parse_outline, walk
+
+try:  # the build's check of snippet includes (kb/hooks.py), when this tree has it
+    from kb import snippet_check
+except ImportError:  # pragma: no cover - older trees: pymdownx.snippets is asked directly
+    snippet_check = None
+
+ROOT = Path(__file__).resolve().parent.parent
+# The cards hook cuts the front matter with this pattern (kb/cards_hooks.py, RE_FRONT_MATTER).
+RE_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n", re.DOTALL)
+# A block made of one pymdownx.snippets include line, --8<-- "file.py:section": the build expands
+# those (an include line inside a block of several lines reaches the snippets extension unexpanded).
+RE_SNIPPET = re.compile(r"^-+8<-+[ \t]+(?P<quote>[\"'])(?P<spec>[^\"'\n]+)(?P=quote)$")
+
+ERROR, WARNING = "error", "warning"
+
+# The kind of a problem, from the start of the build's message (first match wins).
+KINDS = [
+    (r"cloze inside code", "cloze-in-code"),
+    (r"cloze inside math", "cloze-in-math"),
+    (r"'\}\}' inside math in a cloze", "cloze-math-braces"),
+    (r"unclosed cloze", "cloze-unclosed"),
+    (r"arrow .* needs text on both sides", "card-empty-side"),
+    (r"empty #card", "card-empty-side"),
+    (r"duplicate card id", "duplicate-card-id"),
+    (r"occlusion image .*not found|occlusion image is not a PNG", "occlusion-image"),
+    (r"occlusion", "occlusion-data"),
+    (r"unknown macro|stray '\{\{'", "macro"),
+    (r"image (not found|from another host)", "image"),
+    (r"unclosed display math", "math"),
+    (r"unclosed page link|empty page link", "page-link"),
+    (r"bullet indented", "indentation"),
+    (r"front matter|unknown front matter key|'updated' .* is before 'date'", "front-matter"),
+    (r"page name .* is already used", "duplicate-page-name"),
+    (r"block id .* is already used", "duplicate-block-id"),
+    (r"block reference", "block-ref"),
+]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str        # as shown to the user
+    line: int
+    kind: str
+    message: str
+    severity: str = ERROR
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}[{self.kind}]: {self.message}"
+
+
+@dataclass
+class LintResult:
+    problems: list[Problem]
+    checked: list[str]        # the notes checked (shown paths)
+    private: list[str]        # notes not built (public: false), so only their front matter is checked
+    not_notes: list[str]      # given files that are not notes (not under docs/pages/): not checked
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    def summary(self) -> str:
+        parts = [f"{len(self.errors)} error{'s' * (len(self.errors) != 1)}",
+                 f"{len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}",
+                 f"in {len(self.checked)} note{'s' * (len(self.checked) != 1)}"]
+        text = ", ".join(parts[:2]) + " " + parts[2]
+        if self.private:
+            text += f" ({len(self.private)} not public, so not built: only their front matter is checked)"
+        return text
+
+
+def kind_of(message: str) -> str:
+    for pattern, kind in KINDS:
+        if re.match(pattern, message):
+            return kind
+    return "note"
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user gave it: relative to the working folder when it is inside it."""
+    path = Path(os.path.abspath(path))
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# --- which files ----------------------------------------------------------------------------------
+
+
+def notes_in(docs_dir: Path) -> dict[str, Path]:
+    """The notes of a docs folder as the build finds them: ``src_uri`` -> file (dot files left out)."""
+    notes_dir = docs_dir / page_names.NOTES_DIR
+    found = {}
+    for path in sorted(notes_dir.rglob("*.md")) if notes_dir.is_dir() else []:
+        src_uri = path.relative_to(docs_dir).as_posix()
+        if page_names.is_note(src_uri) and not any(part.startswith(".") for part in src_uri.split("/")):
+            found[src_uri] = path
+    return found
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*.md") if not any(part.startswith(".") for part in p.parts))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    return files
+
+
+def src_uri_of(path: Path, docs_dir: Path) -> str:
+    """Where a file sits in the site: its path under docs/, or ``pages/<name>`` for a note from elsewhere."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(docs_dir))).as_posix()
+    except ValueError:
+        return f"{page_names.NOTES_DIR}/{path.name}"
+
+
+# --- the checks ----------------------------------------------------------------------------------
+
+
+def snippet_config(config: Path = ROOT / "mkdocs.yml") -> dict:
+    """pymdownx.snippets' options from mkdocs.yml, base paths made absolute (the build runs in ROOT)."""
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    data = yaml.load(config.read_text(encoding="utf-8"), Loader=get_yaml_loader())  # noqa: S506
+    for item in data.get("markdown_extensions", []):
+        if isinstance(item, dict) and "pymdownx.snippets" in item:
+            options = dict(item["pymdownx.snippets"] or {})
+            bases = options.get("base_path", ["."])
+            bases = [bases] if isinstance(bases, str) else bases
+            options["base_path"] = [str(ROOT / base) for base in bases]
+            return options
+    return {}
+
+
+def snippet_includes(blocks: list[Block]) -> list[tuple[int, str]]:
+    """``(line, "file.py:section")`` for every block of an outline that includes a snippet section."""
+    found = []
+    for block in walk(blocks):
+        match = RE_SNIPPET.match(block.content.strip())
+        if match:
+            found.append((block.line, match.group("spec")))
+    return found
+
+
+def check_snippets(note: Note, shown: str, options: dict) -> list[tuple[int, str]]:
+    """Includes the build cannot expand: kb/snippet_check.py, as kb/hooks.py calls it, when present;
+    else pymdownx.snippets itself, configured as on the site, on each include block."""
+    if not options:
+        return []
+    if snippet_check is not None:
+        found = []
+        for item in snippet_check.check_includes(shown, note.source_text, [Path(b) for b in options["base_path"]]):
+            problem = item if isinstance(item, str) else item[-1]   # "source:line: message" (or (line, it))
+            line, _, message = problem.removeprefix(f"{shown}:").partition(": ")
+            found.append((int(line), message))
+        return found
+    found = []
+    for line, spec in snippet_includes(note.blocks):
+        md = markdown.Markdown(extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": options})
+        try:
+            md.convert(f'--8<-- "{spec}"')
+        except Exception as err:  # noqa: BLE001 - SnippetMissingError, or what a broken file raises
+            found.append((line, f"snippet include '{spec}': {err}"))
+    return found
+
+
+def card_body(text: str) -> tuple[str, int]:
+    """The body the cards hook reads, and its first line number (kb/cards_hooks.py on_page_markdown)."""
+    front = RE_FRONT_MATTER.match(text)
+    if not front:
+        return text, 1
+    return text[front.end():], text[:front.end()].count("\n") + 1
+
+
+def deck_of(note: Note) -> str | None:
+    deck = note.front.meta.get("deck")
+    if isinstance(deck, str) and deck.strip():
+        return deck.strip()
+    return page_properties(note).get("deck", "").strip() or None
+
+
+def page_info(note: Note, shown: str, docs_dir: Path) -> PageInfo | None:
+    """What the cards hook knows of a page; None when it names no deck (it has no cards then)."""
+    deck = deck_of(note)
+    if deck is None:
+        return None
+    return PageInfo(title=explicit_title(note) or note.title, deck=deck, source=shown,
+                    tags=tuple(note.tags), url=note.dest_uri.removesuffix("index.html"),
+                    src_uri=note.src_uri, docs_dir=docs_dir)
+
+
+def card_notes(note: Note, shown: str, docs_dir: Path) -> tuple[list[CardNote], list[CardSyntaxError]]:
+    info = page_info(note, shown, docs_dir)
+    if info is None:
+        return [], []
+    body, first_line = card_body(note.source_text.lstrip("\ufeff"))
+    return extract_notes(parse_outline(body, first_line), info)
+
+
+def _missing_links(graph: Graph, shown: dict[str, str]) -> list[Problem]:
+    """Links to pages not written yet; the build warns about each (kb/logseq_hooks.py on_files)."""
+    problems = []
+    for name, places in graph.missing().items():
+        for place in places:
+            uri, _, line = place.rpartition(":")
+            if uri in shown:
+                problems.append(Problem(shown[uri], int(line), "missing-page",
+                                        f"[[{name}]] links to a page that is not written yet"))
+    return problems
+
+
+def _url_clashes(graph: Graph, shown: dict[str, str]) -> list[Problem]:
+    taken: dict[str, Note] = {}
+    problems = []
+    for note in graph.notes:
+        if note.generated:
+            continue
+        first = taken.setdefault(note.dest_uri, note)
+        if first is not note and note.src_uri in shown:
+            problems.append(Problem(shown[note.src_uri], note.front.key_lines.get("title", 1), "url-taken",
+                                    f"its URL {note.dest_uri} is already taken by {first.src_uri}"))
+    return problems
+
+
+def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> LintResult:
+    """Check the notes under ``docs_dir/pages`` (or the given files among them)."""
+    docs_dir = Path(docs_dir)
+    files = notes_in(docs_dir)                             # src_uri -> path
+    shown = {uri: shown_path(path) for uri, path in files.items()}
+    not_notes: list[str] = []
+    if paths:
+        targets = []
+        for path in _expand(list(paths)):
+            uri = src_uri_of(path, docs_dir)
+            if not page_names.is_note(uri):
+                not_notes.append(shown_path(path))
+                continue
+            files[uri], shown[uri] = path, shown_path(path)
+            targets.append(uri)
+    else:
+        targets = list(files)
+    texts = {uri: path.read_text(encoding="utf-8-sig") for uri, path in files.items()}
+    graph = build_graph(list(texts.items()))
+    linted = set(targets)
+    problems: list[Problem] = []
+
+    for problem in graph.problems:
+        if problem.src_uri in linted:
+            problems.append(Problem(shown[problem.src_uri], problem.line, kind_of(problem.message), problem.message))
+    problems += _url_clashes(graph, {uri: shown[uri] for uri in linted})
+    problems += _missing_links(graph, {uri: shown[uri] for uri in linted})
+
+    options = snippet_config()
+    all_cards: list[CardNote] = []
+    private = []
+    for uri in sorted(files):
+        note = graph.note_at(uri)
+        if note is None:                                   # public: false: not built
+            if uri in linted:
+                private.append(shown[uri])
+            continue
+        notes, errors = card_notes(note, shown[uri], docs_dir)
+        all_cards += notes
+        if uri not in linted:
+            continue
+        body, first = note.front.body, note.front.body_first_line
+        for item in check_indentation(body, first) + check_blocks(note.blocks, docs_dir, note.math):
+            problems.append(Problem(shown[uri], item.line, kind_of(item.message), item.message))
+        for line, message in check_snippets(note, shown[uri], options):
+            problems.append(Problem(shown[uri], line, "snippet", message))
+        for error in errors:
+            problems.append(Problem(error.source, error.line, kind_of(error.detail), error.detail))
+        if explicit_title(note) is None:
+            problems.append(Problem(shown[uri], 1, "no-title",
+                                    f"no title of its own (front matter 'title:' or a 'title::' page property): "
+                                    f"it is called '{note.title}' after its file name, and its card ids "
+                                    "change if the file is renamed", WARNING))
+
+    # Ids shared across pages (the cards hook checks all pages together after the build).
+    linted_shown = {shown[uri] for uri in linted}
+    by_id: dict[str, list[CardNote]] = {}
+    for card in all_cards:
+        by_id.setdefault(card.id, []).append(card)
+    for error in duplicate_ids(all_cards):
+        clashing = next((group for group in by_id.values() if len(group) > 1
+                         and any(c.page.source == error.source and c.line == error.line for c in group)), [])
+        if error.source in linted_shown or any(c.page.source in linted_shown for c in clashing):
+            problems.append(Problem(error.source, error.line, kind_of(error.detail), error.detail))
+
+    checked = sorted(shown[uri] for uri in linted)
+    return LintResult(sorted(set(problems)), checked, sorted(private), sorted(not_notes))
+
+
+def run_lint(paths: list[Path] | None, docs_dir: Path, out=print) -> int:
+    """The ``lint`` command: print the problems and a summary; 1 when there are errors."""
+    try:
+        result = lint(paths, docs_dir)
+    except (FileNotFoundError, UnicodeDecodeError) as err:
+        out(f"error: {err}")
+        return 2
+    for problem in result.problems:
+        out(str(problem))
+    for path in result.not_notes:
+        out(f"{path}: not checked: not a note (notes are the .md files under {shown_path(docs_dir)}/pages/)")
+    out(result.summary())
+    return 1 if result.errors else 0
+

@@ -1,0 +1,170 @@
+"""Numbers about the notes, per page and per deck: cards by type, links in and out, snippet sections.
+
+Read with the build's own functions (kb/graph.py for pages and links, kb/cards.py for
+cards, the snippet includes as kb/lint.py finds them), so the numbers are those of the
+site:
+
+* cards: the cards (not notes) of each type, ``cloze``, ``arrow``, ``card`` (a
+  ``#card`` block) and ``occlusion``, from pages that name a deck;
+* links out: the page's ``[[links]]``, ``#tags`` and ``((block refs))`` to other pages
+  (the card syntax tags ``#card``, ``#reversed``, ... are not links), and how many of
+  them lead to a page not written yet; links in: the references from other pages;
+* snippets: the blocks that include a section of ``snippets/`` with ``--8<--``; an
+  include of a section of ``fences.md`` is followed to the module section it wraps.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb import links as link_names
+from kb.card_html import CARD_SYNTAX_TAGS
+from kb.graph import Graph, Link, Note, build_graph
+from kb.lint import ROOT, card_notes, deck_of, notes_in, shown_path, snippet_config, snippet_includes
+
+CARD_TYPES = ("cloze", "arrow", "card", "occlusion")
+NO_DECK = "(no deck)"
+
+
+@dataclass
+class PageStats:
+    title: str
+    src_uri: str
+    deck: str | None
+    cards: Counter = field(default_factory=Counter)      # type -> number of cards
+    links_out: int = 0
+    missing_out: int = 0
+    links_in: int = 0
+    snippets: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, spec, what it includes)
+
+
+@dataclass
+class DeckStats:
+    name: str
+    pages: int = 0
+    cards: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class Stats:
+    pages: list[PageStats]
+    decks: list[DeckStats]
+    card_errors: list[str]
+
+
+def _is_link(link: Link) -> bool:
+    return bool(link.target) and not (link.kind == "tag" and link.target.lower() in CARD_SYNTAX_TAGS)
+
+
+def _target(graph: Graph, link: Link) -> Note | None:
+    if link.kind == "block":
+        found = graph.block_ids.get(link.target)
+        return found[0] if found else None
+    return graph.resolve(link.target)
+
+
+def section_includes(spec: str, base_paths: list[str]) -> list[str]:
+    """What a section of a Markdown snippet file (``fences.md:x``) itself includes, e.g. ``["m.py:x"]``."""
+    name, _, section = spec.partition(":")
+    if not name.endswith(".md") or not section:
+        return []
+    for base in base_paths:
+        path = Path(base) / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            match = re.search(rf"\[start:{re.escape(section)}\](.*?)\[end:{re.escape(section)}\]", text, re.DOTALL)
+            if match:
+                return re.findall(r"^-+8<-+[ \t]+[\"']([^\"'\n]+)[\"'][ \t]*$", match.group(1), re.MULTILINE)
+    return []
+
+
+def collect(docs_dir: Path = ROOT / "docs") -> Stats:
+    docs_dir = Path(docs_dir)
+    files = notes_in(docs_dir)
+    graph = build_graph([(uri, path.read_text(encoding="utf-8-sig")) for uri, path in files.items()])
+    base_paths = snippet_config().get("base_path", [])
+    pages: dict[str, PageStats] = {}
+    errors: list[str] = []
+    for note in graph.notes:
+        if note.generated:
+            continue
+        page = PageStats(note.title, note.src_uri, deck_of(note))
+        notes, card_errors = card_notes(note, shown_path(files[note.src_uri]), docs_dir)
+        for card_note in notes:
+            page.cards[card_note.type] += len(card_note.cards)
+        errors += [str(e) for e in card_errors]
+        page.snippets = [(line, spec, section_includes(spec, base_paths)) for line, spec in snippet_includes(note.blocks)]
+        pages[note.src_uri] = page
+    for link in graph.links:
+        if not _is_link(link) or link.source.src_uri not in pages:
+            continue
+        target = _target(graph, link)
+        if target is link.source:
+            continue
+        pages[link.source.src_uri].links_out += 1
+        if target is None:
+            pages[link.source.src_uri].missing_out += 1
+        elif target.src_uri in pages:
+            pages[target.src_uri].links_in += 1
+    decks: dict[str, DeckStats] = {}
+    for page in pages.values():
+        deck = decks.setdefault(page.deck or NO_DECK, DeckStats(page.deck or NO_DECK))
+        deck.pages += 1
+        deck.cards.update(page.cards)
+    ordered = sorted(pages.values(), key=lambda p: link_names.normalize(p.title))
+    return Stats(ordered, sorted(decks.values(), key=lambda d: (d.name == NO_DECK, d.name)), errors)
+
+
+# --- printing ---------------------------------------------------------------------------------------
+
+
+def width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def table(header: list[str], rows: list[list[str]], numeric_from: int) -> list[str]:
+    """A plain-text table; columns from ``numeric_from`` on are right-aligned."""
+    widths = [max(width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - width(cell))
+            cells.append(pad + cell if i >= numeric_from else cell + pad)
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def render(stats: Stats) -> list[str]:
+    card_columns = list(CARD_TYPES)
+    lines = [f"Pages ({len(stats.pages)})"]
+    rows = []
+    for page in stats.pages:
+        rows.append([page.title, page.deck or "-", *(str(page.cards[t]) for t in card_columns),
+                     str(sum(page.cards.values())), str(page.links_out), str(page.missing_out),
+                     str(page.links_in), str(len(page.snippets))])
+    lines += table(["page", "deck", *card_columns, "cards", "links out", "not written", "links in", "snippets"],
+                   rows, 2)
+    lines += ["", f"Decks ({len(stats.decks)})"]
+    rows = [[deck.name, str(deck.pages), *(str(deck.cards[t]) for t in card_columns), str(sum(deck.cards.values()))]
+            for deck in stats.decks]
+    lines += table(["deck", "pages", *card_columns, "cards"], rows, 1)
+    included = [(page, item) for page in stats.pages for item in page.snippets]
+    lines += ["", f"Snippet sections included ({len(included)})"]
+    for page, (line, spec, nested) in included:
+        lines.append(f"  {page.src_uri}:{line}  {spec}" + (f" -> {', '.join(nested)}" if nested else ""))
+    if stats.card_errors:
+        lines += ["", f"{len(stats.card_errors)} card error(s) left those cards out (python -m kb lint lists them):"]
+        lines += [f"  {error}" for error in stats.card_errors]
+    return lines
+
+
+def run_stats(docs_dir: Path, out=print) -> int:
+    for line in render(collect(docs_dir)):
+        out(line)
+    return 0
