@@ -2,7 +2,8 @@
 
 * ``on_config``: the repository address for "编辑此页" links, from the
   ``REPO_URL`` variable or else the git remote ``origin`` when it is on GitHub.
-* ``on_page_markdown``: dates shown on the page ("最后更新" from front matter
+* ``on_page_markdown``: snippet includes checked first (a missing file or section
+  is reported with the page's file:line and shown as missing); then the dates shown on the page ("最后更新" from front matter
   ``updated``, else git; "创建日期" from ``date``), through the fields Material's
   ``partials/source-file.html`` already displays.
 * ``on_page_content``: render math with KaTeX (Markdown and notebook pages);
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 # MkDocs loads this file by path; make the `kb` package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb import github_pages, katex, notebook_headings, page_meta  # noqa: E402
+from kb import github_pages, katex, notebook_headings, page_meta, snippet_check  # noqa: E402
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -56,12 +57,29 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig | None:
     return config
 
 
-def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> None:
+def _snippet_base_paths(config: MkDocsConfig) -> list[Path]:
+    options = config.mdx_configs.get("pymdownx.snippets", {})
+    bases = options.get("base_path", ["."])
+    bases = [bases] if isinstance(bases, str) else bases
+    return [Path.cwd() / base for base in bases]  # relative to where mkdocs runs, as pymdownx reads them
+
+
+def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+    if page.file.abs_src_path and page.file.src_uri.endswith(".md"):
+        source = Path(page.file.abs_src_path)
+        bad = snippet_check.check_includes(
+            f"docs/{page.file.src_uri}", source.read_text(encoding="utf-8"),
+            _snippet_base_paths(config))
+        for _, problem in bad:
+            log.warning(problem)
+        if bad:  # else pymdownx stops the build with a traceback naming no page
+            markdown = snippet_check.replace_bad_includes(markdown, (line for line, _ in bad))
     updated, created = page_meta.page_dates(page.meta, Path(page.file.abs_src_path))
     if updated:
         page.meta["revision_date"] = updated
     if created:
         page.meta["git_creation_date_localized"] = created
+    return markdown
 
 
 def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:

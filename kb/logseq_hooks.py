@@ -5,7 +5,8 @@
   ``kb`` importable, so the extension cannot be named in mkdocs.yml.
 * ``on_files``: read every note under ``docs/pages/``, build the link graph,
   report its problems, leave out ``public: false`` notes, add the generated tag
-  pages, give notes readable URLs, and log the pages not written yet.
+  pages, give notes readable URLs, and log the pages not written yet (each link
+  to one is a warning with file:line, so the strict build fails).
 * ``on_nav``: namespaced notes under their parent (kb/navigation.py).
 * ``on_page_markdown``: tell the extension which page it renders; ``toc: false``
   hides the table of contents.
@@ -64,6 +65,11 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
     _give_readable_urls(files, _graph)
     missing = _graph.missing()
     log.info("Pages not written yet (%d): %s", len(missing), ", ".join(missing) or "none")
+    # Every page the notes link to is written; a new link to a missing page is an
+    # error of the strict build (the page still shows it, marked "not written yet").
+    for name, places in missing.items():
+        for place in places:
+            log.warning("%s: [[%s]] links to a page that is not written yet", place, name)
     return files
 
 

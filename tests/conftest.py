@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -26,14 +27,16 @@ TEST_SITE_URL = "https://example.github.io/normalization-kb/"
 TEST_REPO_URL = "https://github.com/example/normalization-kb"
 
 
-def build_site(site_dir: Path, config: Path = ROOT / "mkdocs.yml") -> subprocess.CompletedProcess:
-    """Run the strict build into ``site_dir``; return the finished process (never raises)."""
+def build_site(site_dir: Path, config: Path = ROOT / "mkdocs.yml",
+               strict: bool = True) -> subprocess.CompletedProcess:
+    """Build into ``site_dir`` (strictly unless told otherwise); return the finished process."""
     # Fixed publishing addresses, so the build does not depend on the caller's
     # environment or git remote (the GitHub workflow sets its own).
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1",
            "SITE_URL": TEST_SITE_URL, "REPO_URL": TEST_REPO_URL}
     return subprocess.run(
-        [str(VENV_BIN / "mkdocs"), "build", "--strict", "-f", str(config), "-d", str(site_dir)],
+        [str(VENV_BIN / "mkdocs"), "build", *(["--strict"] if strict else []),
+         "-f", str(config), "-d", str(site_dir)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -78,15 +81,24 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site_url(built_site: Path):
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
+@contextlib.contextmanager
+def serve(directory: Path):
+    """Serve ``directory`` over HTTP on 127.0.0.1 (a free port); yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path):
+    with serve(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,14 @@ Screenshots land in test-output/ for a person to look at.
 from __future__ import annotations
 
 import shutil
+from urllib.parse import urlparse
 
 import pytest
 
 from playwright import sync_api as playwright_sync  # noqa: E402 - pinned in requirements.txt
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -32,9 +34,9 @@ def browser():
 def page(browser, site_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     remote = []
-    # Everything must come from the local server: record, and block, any other host.
+    # Everything must come from this machine: record, and block, any other host.
     context.route("**/*", lambda route: (
-        route.continue_() if route.request.url.startswith(site_url)
+        route.continue_() if urlparse(route.request.url).hostname in LOCAL_HOSTS
         else (remote.append(route.request.url), route.abort())))
     context.set_default_timeout(15_000)
     pg = context.new_page()

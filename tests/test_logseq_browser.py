@@ -49,11 +49,3 @@ def test_outline_shows_nested_blocks_and_formulas(note_page, test_output):
     note_page.screenshot(path=str(test_output / "logseq-note.png"), full_page=True)
 
 
-def test_a_link_to_a_page_not_written_yet_goes_nowhere(note_page):
-    missing = note_page.locator('.kb-link--missing[data-page="Internal Covariance Shift"]')
-    url = note_page.url
-    missing.click()
-    note_page.wait_for_timeout(200)
-    assert note_page.url == url
-    assert missing.evaluate("el => el.tagName") == "SPAN"
-    assert missing.evaluate("el => getComputedStyle(el).borderBottomStyle") == "dashed"

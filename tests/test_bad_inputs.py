@@ -1,0 +1,106 @@
+"""The corpus of bad inputs (tests/bad_inputs/): each problem gives its own clear error
+with file:line, the strict build fails, and nothing else on the page is lost.
+
+All cases are built together into one small site, once strictly (it must fail and
+name every problem) and once leniently (every page must still show its other blocks).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, build_site, serve, write_config
+from test_browser import browser, page  # noqa: F401 - fixtures: Chromium, a page that blocks other hosts
+
+CORPUS = Path(__file__).with_name("bad_inputs")
+
+# case -> (line, what the message says)
+EXPECTED = {
+    "unclosed_cloze": (7, r"unclosed cloze '\{\{c1 0-1 高斯分布 的数据'"),
+    "cloze_in_code": (7, r"cloze inside code"),
+    "braces_in_math": (7, r"'\}\}' inside math in a cloze ends the cloze early"),
+    "unknown_macro": (7, r"unknown macro \{\{youtube https://example.com/v\}\}"),
+    "unknown_link": (7, r"\[\[一个不存在的页面\]\] links to a page that is not written yet"),
+    "missing_snippet_section": (9, r"snippet section 'no_such_section' not found in batch_norm\.py"),
+    "missing_image": (7, r"image not found: /assets/no_such_image\.png"),
+    "bad_occlusion_base64": (8, r"occlusion:: is not valid base64"),
+    "bad_occlusion_json": (8, r"occlusion:: does not hold UTF-8 JSON"),
+    "bad_front_matter": (3, r"front matter is not valid YAML"),
+    "duplicate_card_id": (9, r"duplicate card id '6711c0de-0000-4000-8000-000000000001' \(also \S*pages/duplicate_card_id\.md:7\)"),
+    "empty_card": (7, r"empty #card: its children are the answer, and it has none"),
+}
+
+
+def test_the_corpus_holds_exactly_the_expected_cases():
+    assert sorted(p.stem for p in CORPUS.glob("*.md")) == sorted(EXPECTED)
+
+
+@pytest.fixture(scope="module")
+def corpus_docs(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("bad-inputs")
+    docs = root / "docs"
+    (docs / "pages").mkdir(parents=True)
+    # The site's stylesheets, scripts and the occlusion figure, as mkdocs.yml names them.
+    shutil.copytree(ROOT / "docs" / "assets", docs / "assets")
+    (docs / "index.md").write_text("# 坏输入\n", encoding="utf-8")
+    for case in CORPUS.glob("*.md"):
+        shutil.copy(case, docs / "pages" / case.name)
+    return docs
+
+
+@pytest.fixture(scope="module")
+def strict_output(corpus_docs: Path) -> str:
+    result = build_site(corpus_docs.parent / "strict-site", write_config(corpus_docs.parent, corpus_docs))
+    assert result.returncode != 0, "the strict build must fail on bad input"
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_each_problem_is_reported_with_its_file_and_line(strict_output: str, case: str):
+    line, message = EXPECTED[case]
+    pattern = rf"\S*pages/{case}\.md:{line}: (?:\S+: )?.*{message}"
+    assert re.search(pattern, strict_output), f"no '{case}.md:{line}: {message}' in:\n{strict_output}"
+
+
+def test_no_traceback_only_messages(strict_output: str):
+    assert "Traceback" not in strict_output
+
+
+@pytest.fixture(scope="module")
+def lenient_site(corpus_docs: Path, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("lenient")
+    config = write_config(folder, corpus_docs, extra="strict: false\n")
+    site = folder / "site"
+    result = build_site(site, config, strict=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return site
+
+
+def page_of(site: Path, case: str) -> Path:
+    """The built page of a case (its URL comes from its title), found by its sentinel."""
+    pages = [p for p in site.rglob("index.html") if f"SENTINEL-{case}" in p.read_text("utf-8")]
+    assert len(pages) == 1, case
+    return pages[0]
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_nothing_else_on_the_page_is_lost(lenient_site: Path, case: str):
+    assert f"AFTER-{case}" in page_of(lenient_site, case).read_text(encoding="utf-8")
+
+
+def test_a_link_to_a_page_not_written_yet_is_marked_and_goes_nowhere(lenient_site: Path, page):
+    with serve(lenient_site) as url:
+        page.goto(url + "/" + page_of(lenient_site, "unknown_link").parent.relative_to(lenient_site).as_posix() + "/")
+        missing = page.locator('.kb-link--missing[data-page="一个不存在的页面"]')
+        assert missing.evaluate("el => el.tagName") == "SPAN"
+        assert missing.get_attribute("href") is None
+        assert missing.get_attribute("title") == "还没有写（not written yet）"
+        assert missing.evaluate("el => getComputedStyle(el).borderBottomStyle") == "dashed"
+        before = page.url
+        missing.click()
+        page.wait_for_timeout(200)
+        assert page.url == before
