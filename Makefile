@@ -9,7 +9,7 @@ STAMPS  := .stamps
 PYTEST_ARGS ?=
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build deploy test bench mutants deps browser-deps clean
+.PHONY: serve build deploy test bench mutants notebooks deps browser-deps clean
 
 # --- setup -----------------------------------------------------------------
 
@@ -66,6 +66,11 @@ bench: deps browser-deps
 # Prove the BatchNorm tests bite: each classic mistake applied to a copy must fail them.
 mutants: deps
 	$(BIN)/python tests/mutation/run_mutants.py
+
+# Re-run every notebook under docs/ top to bottom and save its outputs (the site shows
+# the committed outputs; the tests fail when they are not what the code produces).
+notebooks: deps
+	$(BIN)/python -m kb.notebooks
 
 clean:
 	rm -rf site .cache test-output

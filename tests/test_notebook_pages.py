@@ -1,0 +1,289 @@
+"""Notebook pages: one shared, pruned stylesheet instead of ~590 KB of inline CSS each,
+palette PNG figures, links resolved to pages; and the experiments on the built site.
+
+The pruned stylesheet is checked where it matters: in Chromium, every element of every
+notebook page gets the same computed style as with mkdocs-jupyter's full CSS.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT
+from kb import notebook_pages, notebooks
+
+NOTEBOOK_PAGES = [p.relative_to(ROOT / "docs").with_suffix("").as_posix() + "/"
+                  for p in notebooks.notebook_paths()]
+EXPERIMENT_PAGES = [p for p in NOTEBOOK_PAGES if re.match(r"experiments/\d\d_", p)]
+# Measured: 54-184 KB with two figures (PNGs re-encoded); 635 KB before, for the smallest.
+MAX_NOTEBOOK_PAGE_BYTES = 300_000
+# Measured: 147 KB pruned, from 590 KB.
+MAX_STYLESHEET_BYTES = 250_000
+
+RE_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL)
+
+
+# --- pure functions ----------------------------------------------------------------------
+
+TEMPLATE_PAGE = """<script>clipboard()</script>
+<style type="text/css">
+    pre { line-height: 125%; }
+</style>
+<style type="text/css">
+.jupyter-wrapper{--jp-ui-font-size1: 13px}.jp-Toolbar{display:flex}
+</style>
+<div class="jupyter-wrapper">
+<div class="jp-Cell jp-CodeCell"><div class="jp-OutputArea-output">
+<style scoped>.dataframe td { color: red }</style><table class="dataframe"></table>
+</div></div>
+</div>
+<style>
+['pre { line-height: 125%; }']
+</style>
+"""
+
+
+def test_template_styles_leave_the_page_output_styles_stay():
+    content, css = notebook_pages.split_template_styles(TEMPLATE_PAGE)
+    assert css == ["pre { line-height: 125%; }",
+                   ".jupyter-wrapper{--jp-ui-font-size1: 13px}.jp-Toolbar{display:flex}"]
+    assert content.count("<style") == 1 and ".dataframe td" in content  # the output's own
+    assert "['pre" not in content
+    link = f'<link rel="stylesheet" href="{notebook_pages.STYLESHEET_PLACEHOLDER}">'
+    assert content.count(link) == 1
+    assert content.index("<script>clipboard()") < content.index(link) < content.index("jupyter-wrapper")
+
+
+def test_a_page_without_the_template_is_left_alone():
+    page = "<p>no notebook here</p><style>p{}</style>"
+    assert notebook_pages.split_template_styles(page) == (page, [])
+
+
+def test_prune_drops_rules_for_unused_jupyterlab_classes_only():
+    css = (
+        '@charset "UTF-8";'
+        ".jupyter-wrapper{--jp-border-width:1px}"
+        ".jp-Cell{margin:0}"
+        ".jp-Toolbar .jp-Button{color:red}"               # a class no page has
+        ".jp-Cell,.bp3-button{padding:0}"                  # one selector of two survives
+        ".jp-Cell:not(.jp-mod-active){opacity:1}"          # :not() requires nothing
+        ".md-typeset__scrollwrap .jp-Cell{overflow:auto}"  # Material's JS adds md-* classes
+        ".ansi-red-fg{color:#e75c58}"
+        ".jp-Foo:is(.a,.b){x:y}"
+        '.jp-Unused::after{content:"}{"}'                 # braces inside a string
+        "/* a comment */"
+        "@media print{.jp-Cell{display:block}.lm-Widget{display:none}}"
+        "@media (max-width:1px){.jp-Toolbar{display:none}}"
+        "@font-face{font-family:x;src:url(x.woff)}"
+        "@keyframes spin{from{transform:rotate(0)}to{transform:rotate(1turn)}}"
+    )
+    pruned = notebook_pages.prune_css(css, used={"jupyter-wrapper", "jp-Cell"})
+    for kept in ('@charset "UTF-8";', ".jupyter-wrapper{--jp-border-width:1px}",
+                 ".jp-Cell{margin:0}", ".jp-Cell{padding:0}",
+                 ".jp-Cell:not(.jp-mod-active){opacity:1}",
+                 ".md-typeset__scrollwrap .jp-Cell{overflow:auto}", ".ansi-red-fg{color:#e75c58}",
+                 ".jp-Foo:is(.a,.b){x:y}", "@media print{.jp-Cell{display:block}}",
+                 "@font-face{font-family:x;src:url(x.woff)}",
+                 "@keyframes spin{from{transform:rotate(0)}to{transform:rotate(1turn)}}"):
+        assert kept in pruned, kept
+    for dropped in ("jp-Toolbar", "jp-Button", "bp3-button", "lm-Widget", "jp-Unused",
+                    "a comment", "max-width"):
+        assert dropped not in pruned, dropped
+
+
+def test_stylesheet_name_follows_its_content():
+    a, b = notebook_pages.stylesheet_name("p{}"), notebook_pages.stylesheet_name("p{ }")
+    assert a != b and re.fullmatch(r"jupyter\.[0-9a-f]{12}\.css", a)
+
+
+def _plot_png() -> bytes:
+    import matplotlib
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 2), dpi=80)
+    x = np.linspace(0, 6, 200)
+    ax.plot(x, np.sin(x), label="sin")
+    ax.plot(x, np.cos(x), "--", label="cos")
+    ax.legend()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"), dtype=int)
+
+
+def test_a_line_plot_becomes_a_smaller_palette_png_that_looks_the_same():
+    png = _plot_png()
+    smaller = notebook_pages.palette_png(png)
+    assert smaller is not None and len(smaller) < len(png) / 2
+    assert Image.open(io.BytesIO(smaller)).mode == "P"
+    assert np.abs(_pixels(png) - _pixels(smaller)).mean() <= notebook_pages.MAX_MEAN_ERROR
+
+
+def test_an_image_that_a_palette_would_spoil_is_kept():
+    noise = np.random.default_rng(0).integers(0, 256, size=(64, 64, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, format="png")
+    assert notebook_pages.palette_png(buffer.getvalue()) is None
+
+
+def test_inline_pngs_are_replaced_in_the_html():
+    data = base64.b64encode(_plot_png()).decode()
+    html = f'<div><img alt="" src="data:image/png;base64,{data}"></div>'
+    new = notebook_pages.recompress_png_images(html)
+    [encoded] = re.findall(r'src="data:image/png;base64,([^"]+)"', new)
+    assert len(encoded) < len(data) / 2
+    assert np.abs(_pixels(base64.b64decode(encoded)) - _pixels(base64.b64decode(data))).mean() < 2
+
+
+def test_links_to_sources_become_links_to_pages():
+    pages = {"pages/Batch Normalization.md": "../../pages/batch-normalization/",
+             "experiments/index.md": "../", "experiments/02_b.ipynb": "../02_b/"}
+    html = ('<a href="../pages/Batch%20Normalization.md#公式">BN</a> '
+            '<a href="index.md">index</a> <a href="02_b.ipynb">next</a> '
+            '<a href="https://arxiv.org/abs/1502.03167">paper</a> <a href="#top">top</a> '
+            '<a href="missing.md">gone</a>')
+    new, missing = notebook_pages.resolve_links(html, "experiments/01_a.ipynb", pages.get)
+    assert '<a href="../../pages/batch-normalization/#公式">BN</a>' in new
+    assert '<a href="../">index</a>' in new and '<a href="../02_b/">next</a>' in new
+    assert 'href="https://arxiv.org/abs/1502.03167"' in new and 'href="#top"' in new
+    assert missing == ["missing.md"]
+
+
+# --- the built site ----------------------------------------------------------------------
+
+
+def _page(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("url", NOTEBOOK_PAGES)
+def test_notebook_page_links_one_shared_stylesheet_instead_of_inline_css(built_site: Path, url):
+    page = _page(built_site, url)
+    inline = [css for css in RE_STYLE_BLOCK.findall(page) if "jp-" in css or "highlight-ipynb" in css]
+    assert inline == []
+    hrefs = re.findall(r'<link rel="stylesheet" href="([^"]*assets/notebook/[^"]+)"', page)
+    assert len(hrefs) == 1
+    sheet = (built_site / url / hrefs[0]).resolve()
+    assert sheet.is_file() and sheet.parent == (built_site / "assets" / "notebook").resolve()
+    css = sheet.read_text(encoding="utf-8")
+    assert ".jp-OutputArea" in css and ".highlight-ipynb" in css  # JupyterLab and Pygments
+    assert "bp3-" not in css and ".jp-Toolbar" not in css          # pruned
+    assert len(sheet.read_bytes()) <= MAX_STYLESHEET_BYTES
+
+
+@pytest.mark.parametrize("url", NOTEBOOK_PAGES)
+def test_notebook_page_weight_stays_in_check(built_site: Path, url):
+    size = len((built_site / url / "index.html").read_bytes())
+    assert size <= MAX_NOTEBOOK_PAGE_BYTES, f"{url}: {size} bytes"
+
+
+def test_all_notebook_pages_share_the_same_stylesheet(built_site: Path):
+    names = {re.search(r'assets/notebook/([^"]+)"', _page(built_site, url)).group(1)
+             for url in NOTEBOOK_PAGES}
+    assert len(names) == 1
+    assert sorted(p.name for p in (built_site / "assets" / "notebook").iterdir()) == sorted(names)
+
+
+
+
+
+
+
+
+# --- in Chromium ---------------------------------------------------------------------------
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update"]
+
+# For every element of the notebook: its box, the properties the notebook CSS sets most,
+# and what its ::before shows. (All ~350 properties of all elements take a minute a page.)
+STYLE_PROPERTIES = [
+    "display", "position", "float", "box-sizing", "width", "height", "min-width", "max-width",
+    "margin-top", "margin-right", "margin-bottom", "margin-left", "padding-top", "padding-right",
+    "padding-bottom", "padding-left", "border-top-width", "border-left-width", "border-top-style",
+    "border-top-color", "border-radius", "color", "background-color", "font-family", "font-size",
+    "font-weight", "font-style", "line-height", "letter-spacing", "white-space", "word-break",
+    "text-align", "text-decoration-line", "vertical-align", "overflow-x", "overflow-y",
+    "flex-basis", "flex-direction", "flex-grow", "align-items", "visibility", "opacity",
+    "box-shadow", "cursor", "z-index",
+]
+COMPUTED_STYLES = """(props) => {
+  const out = [];
+  for (const el of document.querySelectorAll('.jupyter-wrapper, .jupyter-wrapper *')) {
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    let s = [r.x, r.y, r.width, r.height].join(',');
+    for (const p of props) s += ';' + p + ':' + cs.getPropertyValue(p);
+    const before = getComputedStyle(el, '::before');
+    out.push(s + ';::before:' + before.content + ' ' + before.display);
+  }
+  return out;
+}"""
+# The smallest notebook page and the one with the most outputs: the stylesheet is shared,
+# and a pruned rule is one that no notebook page's elements can match.
+PAGES_IN_BROWSER = [p for p in NOTEBOOK_PAGES
+                    if p == "experiments/first_look/" or p.startswith("experiments/02_")]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run `make test` (it installs it).")
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def full_css() -> str:
+    """mkdocs-jupyter's CSS for a notebook page, unpruned, as its template writes it."""
+    from mkdocs_jupyter import convert
+
+    content = convert.nb2html(str(notebooks.notebook_paths()[0]), theme="")  # as the plugin calls it
+    _, blocks = notebook_pages.split_template_styles(content)
+    return "\n".join(blocks)
+
+
+def _computed_styles(browser, url: str, site_url: str, css: str | None = None):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    remote = []
+    context.route("**/*", lambda route: (
+        route.continue_() if route.request.url.startswith(site_url)
+        else (remote.append(route.request.url), route.abort())))
+    if css is not None:
+        context.route("**/assets/notebook/*.css",
+                      lambda route: route.fulfill(status=200, content_type="text/css", body=css))
+    page = context.new_page()
+    page.goto(f"{site_url}/{url}", wait_until="load")
+    styles = page.evaluate(COMPUTED_STYLES, STYLE_PROPERTIES)
+    context.close()
+    assert remote == []
+    return styles
+
+
+@pytest.mark.parametrize("url", PAGES_IN_BROWSER)
+def test_pruned_stylesheet_styles_every_element_as_the_full_one(chromium, site_url, full_css, url):
+    pruned = _computed_styles(chromium, url, site_url)
+    full = _computed_styles(chromium, url, site_url, css=full_css)
+    assert len(pruned) == len(full) > 100
+    differing = [i for i, (a, b) in enumerate(zip(pruned, full)) if a != b]
+    assert differing == [], f"{len(differing)} elements styled differently, e.g. " + \
+        str({p.split(":")[0] for a, b in zip(pruned, full) if a != b for p in
+             set(a.split(";")) ^ set(b.split(";"))})[:300]
+
