@@ -197,10 +197,27 @@ def test_all_notebook_pages_share_the_same_stylesheet(built_site: Path):
     assert sorted(p.name for p in (built_site / "assets" / "notebook").iterdir()) == sorted(names)
 
 
+@pytest.mark.parametrize("url", EXPERIMENT_PAGES)
+def test_experiment_page_shows_its_figures_and_links_theory_and_index(built_site: Path, url):
+    page = _page(built_site, url)
+    figures = re.findall(r'<img[^>]*src="data:image/png;base64,([^"]+)"', page)
+    assert figures
+    for data in figures:  # re-encoded with a palette at build time
+        assert Image.open(io.BytesIO(base64.b64decode(data))).mode == "P"
+    assert 'href="../../pages/batch-normalization/"' in page
+    assert 'href="../"' in page  # the experiments index
+    notebook = page[page.index('<div class="jupyter-wrapper">'):]
+    assert re.findall(r'<a\b[^>]*href="[^"#:]*\.(?:md|ipynb)[#"]', notebook) == []  # all resolved
 
 
+def test_experiments_index_lists_the_four_experiments(built_site: Path):
+    index = _page(built_site, "experiments")
+    for url in EXPERIMENT_PAGES[:4]:
+        assert f'href="{url.split("/", 1)[1]}"' in index, url
 
 
+def test_home_page_links_the_experiments(built_site: Path):
+    assert 'href="experiments/"' in _page(built_site, "")
 
 
 # --- in Chromium ---------------------------------------------------------------------------
@@ -287,3 +304,32 @@ def test_pruned_stylesheet_styles_every_element_as_the_full_one(chromium, site_u
         str({p.split(":")[0] for a, b in zip(pruned, full) if a != b for p in
              set(a.split(";")) ^ set(b.split(";"))})[:300]
 
+
+def test_stylesheet_loads_after_instant_navigation(chromium, built_site, site_url, test_output):
+    # Material's instant navigation swaps the page without loading a new document; the
+    # notebook's stylesheet must still apply. Instant navigation only follows the URLs of
+    # the sitemap, written for the configured site_url: serve one for the test server.
+    sitemap = (built_site / "sitemap.xml").read_text(encoding="utf-8")
+    base = min(re.findall(r"<loc>([^<]+)</loc>", sitemap), key=len)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/sitemap.xml", lambda route: route.fulfill(
+        status=200, content_type="application/xml", body=sitemap.replace(base, site_url + "/")))
+    page = context.new_page()
+    page.goto(f"{site_url}/experiments/", wait_until="load")
+    page.evaluate("window.__kbSameDocument = true")
+    # Material rewrites the links to absolute URLs for its instant navigation.
+    page.locator(f'article a[href$="/{EXPERIMENT_PAGES[0]}"]').first.click()
+    page.wait_for_url(f"**/{EXPERIMENT_PAGES[0]}")
+    page.locator(".jp-OutputArea-output img").first.wait_for(state="visible")
+    styled = page.evaluate("""() => {
+      const sheet = [...document.styleSheets].find(s => (s.href || '').includes('/assets/notebook/'));
+      const prompt = document.querySelector('.jp-InputPrompt');
+      return {instant: window.__kbSameDocument === true,
+              sheet: !!sheet && sheet.cssRules.length > 100,
+              promptWidth: prompt && getComputedStyle(prompt).flexBasis};
+    }""")
+    page.screenshot(path=str(test_output / "experiment.png"), full_page=False)
+    context.close()
+    assert styled["instant"], "the click loaded a new document: not an instant navigation"
+    assert styled["sheet"], "the notebook stylesheet did not load"
+    assert styled["promptWidth"] not in (None, "auto")

@@ -36,6 +36,9 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, "docs/ should hold at least one notebook page"
 
 
+def test_the_four_experiments_of_issue_8_are_there():
+    prefixes = sorted(p.name[:2] for p in EXPERIMENTS)
+    assert prefixes[:4] == ["01", "02", "03", "04"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
@@ -55,6 +58,19 @@ def test_notebook_runs_top_to_bottom(path: Path):
                             f"produces now; run `make notebooks`.\n" + "\n".join(problems))
 
 
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=_id)
+def test_experiment_cites_its_paper_links_the_theory_and_ends_with_an_assertion(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    intro = nb.cells[0].source
+    assert nb.cells[0].cell_type == "markdown" and intro.startswith("# ")
+    assert re.search(r"arXiv:\d{4}\.\d{4,5}", intro), "cite the paper with its arXiv id"
+    assert "](../pages/" in intro, "link the theory page"
+    figures = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if "image/png" in o.get("data", {})]
+    assert figures, "an experiment shows its result as a plot"
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert re.search(r"^assert ", last.source, re.MULTILINE), \
+        "the last code cell asserts the direction of the effect"
 
 
 # --- the comparison itself ---------------------------------------------------------------
