@@ -12,7 +12,20 @@ Markdown runs:
 * a leading ``1. `` stays literal text (Logseq has no ordered sub-lists there);
 * ``heading:: true`` makes the block a heading.
 
-The flashcard renderer changes ``render_block`` for blocks that are cards.
+On a note page (``RenderContext.cards`` set) a block that makes flashcards
+(kb/cards.py decides, with the logseq-anki-sync semantics) is shown as a card,
+still through the page's own Markdown, so links, tags, math and images inside
+it render as in any other block:
+
+* ``q :-> a``: the answer folded in ``<details class="card-answer">`` ("答案");
+  ``:<-`` folds the question ("问题"), ``:<->`` both;
+* ``#card``: its children folded ("答案"); ``#reversed`` folds the block itself;
+* ``occlusion::``: the image with its rectangles drawn over it (kb.cards.occlusion_html);
+* clozes are hidden by the inline processor of kb/logseq.py.
+
+``docs/assets/cards.js`` and ``cards.css`` give that markup its behaviour. A
+block with a card syntax error renders as plain text; the cards hook reports
+the error with its ``file:line``.
 """
 
 from __future__ import annotations
@@ -23,6 +36,10 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from kb import occlusion as occlusion_data
+from kb.cards import RE_IMAGE as RE_CARD_IMAGE
+from kb.cards import Note, PageInfo, find_arrow, notes_of_block, occlusion_html
+from kb.cloze import CardSyntaxError
 from kb.code_regions import map_prose
 from kb.dollar_math import find_math
 from kb.outline import Block
@@ -42,6 +59,9 @@ RE_HEADING = re.compile(r"^#{1,6}\s")
 RE_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 # A line starting with "#tag": Python-Markdown would make it a heading, Logseq a tag.
 RE_LEADING_TAG = re.compile(r"^(?=#[^\s#])", re.MULTILINE)
+# An image of the notes with Logseq's size after it, e.g. "![a](/assets/x.png){:height 200, :width 300}".
+RE_SIZED_IMAGE = re.compile(RE_CARD_IMAGE.pattern + r"(?P<size>\{:(?:height|width)[^}\n]*\})?")
+FOLD = '<details class="card-answer" markdown="block">'
 
 
 @dataclass
@@ -49,6 +69,8 @@ class RenderContext:
     src_uri: str                       # the page being rendered, relative to docs/
     stash: Callable[[str], str]        # store raw HTML, get a placeholder back (md.htmlStash)
     math: bool = True                  # false: dollars are literal (front matter mathjax: false)
+    cards: PageInfo | None = None      # the blocks' page, for its cards; None: no block is shown as a card
+    root: str = ""                     # from the page being rendered to the site root, e.g. "../../"
 
 
 def asset_path(image_path: str) -> str:
@@ -119,14 +141,21 @@ def heading_level(block: Block, depth: int) -> int | None:
     return None
 
 
-def block_markdown(block: Block, ctx: RenderContext, depth: int = 0) -> str:
-    """The block's own content as Markdown, safe from what Markdown would misread."""
-    text = _separate_fences(_keep_leading_tags(_rewrite_images(_protect_math(block.content, ctx), ctx), ctx))
+def _prepared(text: str, ctx: RenderContext) -> str:
+    return _separate_fences(_keep_leading_tags(_rewrite_images(_protect_math(text, ctx), ctx), ctx))
+
+
+def _block_start(text: str, block: Block, depth: int) -> str:
     level = heading_level(block, depth)
     if level and not RE_HEADING.match(text):
         text = "#" * level + " " + text
     # "1. x" starts an ordered list in Markdown; in Logseq it is the block's text.
     return RE_LEADING_NUMBER.sub(r"\g<number>\\\g<mark>", text, count=1)
+
+
+def block_markdown(block: Block, ctx: RenderContext, depth: int = 0) -> str:
+    """The block's own content as Markdown, safe from what Markdown would misread, shown as a card if it is one."""
+    return "\n".join(_content_lines(block, ctx, depth, card_notes(block, ctx))).rstrip("\n")
 
 
 def visible_properties(block: Block) -> list[tuple[str, str]]:
@@ -146,16 +175,96 @@ def li_attributes(block: Block) -> str:
 
 def render_block(block: Block, ctx: RenderContext, depth: int = 0) -> list[str]:
     """One block as an ``<li>``: its content, its visible properties, its children."""
+    notes = card_notes(block, ctx)
     lines = [f'<li class="kb-block" {li_attributes(block)} markdown="block">', ""]
     if block.content:
-        lines += [block_markdown(block, ctx, depth), ""]
+        lines += _content_lines(block, ctx, depth, notes)
     for key, value in visible_properties(block):
         lines += [f'<div class="kb-property" markdown="span"><span class="kb-property__key">'
                   f'{html.escape(key)}</span> {_protect_math(value, ctx)}</div>', ""]
     if block.children:
-        lines += render_outline(block.children, ctx, depth + 1)
+        children = render_outline(block.children, ctx, depth + 1)
+        card = next((note for note in notes if note.type == "card"), None)
+        # Cloze 1 (and 3, 4.. for #incremental) asks the children; cloze 2 (#reversed) the block.
+        lines += _folded(children, "答案") if card and _asked(card) - {2} else children
     lines += ["</li>"]
     return lines
+
+
+# --- card blocks ------------------------------------------------------------------------
+
+
+def card_notes(block: Block, ctx: RenderContext) -> list[Note]:
+    """The flashcard notes of the block, or none (not a note page, no card, or a card syntax error)."""
+    if ctx.cards is None:
+        return []
+    try:
+        return notes_of_block(block, [], ctx.cards, [])
+    except CardSyntaxError:
+        return []   # the cards hook reports it with file:line; the block shows as written
+
+
+def root_prefix(page_url: str) -> str:
+    """The relative path from a page to the site root: ``pages/bn/`` -> ``../../``, ``a/b.html`` -> ``../``."""
+    return "../" * page_url.lstrip("/").count("/")
+
+
+def _asked(note: Note) -> set[int]:
+    return {card.ordinal for card in note.cards}
+
+
+def _folded(markdown_lines: list[str], summary: str) -> list[str]:
+    """Markdown folded until the reader opens it (``<details>``: keyboard and screen reader work)."""
+    return [FOLD, f"<summary>{summary}</summary>", "", *markdown_lines, "", "</details>", ""]
+
+
+def _content_lines(block: Block, ctx: RenderContext, depth: int, notes: list[Note]) -> list[str]:
+    text = block.content
+    for note in notes:
+        if note.type == "occlusion":
+            text = _with_occlusion(text, note, ctx)
+    text = _prepared(text, ctx)
+    kinds = {note.type: note for note in notes}
+    arrow = find_arrow(text) if "arrow" in kinds else None
+    if arrow is not None:   # (an arrow inside math is no arrow on the page either)
+        asked = _asked(kinds["arrow"])
+        question = [_block_start(text[:arrow.start()], block, depth), ""]
+        answer = [RE_LEADING_NUMBER.sub(r"\g<number>\\\g<mark>", _keep_leading_tags(text[arrow.end():], ctx),
+                                        count=1), ""]
+        return ((_folded(question, "问题") if 2 in asked else question)
+                + (_folded(answer, "答案") if 1 in asked else answer))
+    content = [_block_start(text, block, depth), ""]
+    if "card" in kinds and 2 in _asked(kinds["card"]):
+        return _folded(content, "问题")
+    return content
+
+
+def _with_occlusion(text: str, note: Note, ctx: RenderContext) -> str:
+    """The block's text with the note's image replaced by the image and its masks (raw HTML)."""
+    assert note.occlusion is not None
+    key = occlusion_data.asset_key(note.occlusion.image)
+
+    def replace(match: re.Match[str]) -> str:
+        if occlusion_data.asset_key(match.group("src")) != key:
+            return match.group(0)
+        figure = occlusion_html(note, None, "page").replace(
+            '<img src="', f'<img src="{html.escape(ctx.root)}', 1)
+        if match.group("size"):
+            figure = _sized(figure, note.image_size, match.group("size"))
+        return f"\n\n{ctx.stash(figure)}\n\n"   # a paragraph of its own: <figure> is a block
+
+    return map_prose(text, lambda prose: RE_SIZED_IMAGE.sub(replace, prose)).strip("\n")
+
+
+def _sized(figure: str, natural: tuple[int, int], size: str) -> str:
+    """Logseq's ``{:width w}`` / ``{:height h}`` as the image's size; the masks scale with it."""
+    given = {m.group("key"): int(m.group("value")) for m in RE_LOGSEQ_SIZE.finditer(size)}
+    width, height = natural
+    if "width" in given:
+        width, height = given["width"], round(given["width"] * height / width)
+    elif "height" in given:
+        width, height = round(given["height"] * width / height), given["height"]
+    return re.sub(r'width="\d+" height="\d+"', f'width="{width}" height="{height}"', figure, count=1)
 
 
 def render_outline(blocks: list[Block], ctx: RenderContext, depth: int = 0) -> list[str]:

@@ -11,9 +11,8 @@ exactly what ``kb.katex.render_arithmatex`` renders. From the note HTML:
   in ``\\( \\)`` / ``\\[ \\]``, with ``} }`` for ``}}`` inside a cloze (Anki
   would end the cloze there).
 
-The page markup of a cloze (:func:`cloze_span`) and of a folded answer
-(:func:`folded_answer`) is shared by the note pages and the review page, and
-``docs/assets/cards.js`` / ``cards.css`` give it its behaviour.
+The note pages show the same blocks through their own Markdown pass
+(kb/block_render.py, kb/logseq.py); ``docs/assets/cards.css`` styles both.
 """
 
 from __future__ import annotations
@@ -154,36 +153,16 @@ def ordinals(note_html: str) -> list[int]:
     return sorted({int(m.group("n")) for m in RE_KB_CLOZE.finditer(note_html)})
 
 
-# --- markup shared by the note pages and the review page -----------------------------
+# --- the review page's markup --------------------------------------------------------
 
 
-def cloze_span(ordinal: int, body_html: str, hint: str | None = None, *, state: str = "hidden") -> str:
-    """A cloze as the reader sees it: hidden (click or Enter reveals it) or revealed.
-
-    ``state`` is ``hidden`` (a page: the reader may open it), ``asked`` (the
-    review front: the one cloze being asked, not clickable) or ``answer`` (the
-    review back: the answer, marked).
-    """
+def cloze_span(ordinal: int, body_html: str, hint: str | None = None, *, state: str) -> str:
+    """A cloze on the review page: ``asked`` (the front: the one cloze being asked) or ``answer`` (the back)."""
     placeholder = f"[{html.escape(hint)}]" if hint else "[…]"
     hint_attr = f' data-hint="{html.escape(hint)}"' if hint else ""
     if state == "asked":
         return f'<span class="cloze is-asked" data-cloze="{ordinal}"{hint_attr}>{placeholder}</span>'
-    if state == "answer":
-        return f'<span class="cloze is-answer" data-cloze="{ordinal}"{hint_attr}>{body_html}</span>'
-    return (f'<span class="cloze" data-cloze="{ordinal}"{hint_attr} tabindex="0" role="button" '
-            f'aria-expanded="false" title="点击显示答案"><span class="cloze-placeholder">{placeholder}</span>'
-            f'<span class="cloze-answer">{body_html}</span></span>')
-
-
-def folded_answer(body_html: str, summary: str = "答案") -> str:
-    """An answer folded until the reader opens it (``<details>``: keyboard and screen reader work)."""
-    return f'<details class="card-answer"><summary>{html.escape(summary)}</summary>{body_html}</details>'
-
-
-def page_html(note_html: str) -> str:
-    """Note HTML as a page shows it: every cloze hidden until clicked."""
-    return RE_KB_CLOZE.sub(
-        lambda m: cloze_span(int(m.group("n")), m.group("body"), _hint(m)), note_html)
+    return f'<span class="cloze is-answer" data-cloze="{ordinal}"{hint_attr}>{body_html}</span>'
 
 
 def card_side(note_html: str, ordinal: int, side: str) -> str:

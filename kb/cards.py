@@ -159,7 +159,8 @@ def _cloze_cards(note: Note, note_html: str) -> None:
                                card_html.card_side(note_html, ordinal, "back")))
 
 
-def _find_arrow(text: str) -> re.Match[str] | None:
+def find_arrow(text: str) -> re.Match[str] | None:
+    """The first ``:->``, ``:<-`` or ``:<->`` outside code, with the spaces around it."""
     code = code_regions(text)
     for match in RE_ARROW.finditer(text):
         if not any(match.start("arrow") in r for r in code):
@@ -167,8 +168,9 @@ def _find_arrow(text: str) -> re.Match[str] | None:
     return None
 
 
-def _notes_of_block(block: Block, context: list[str], page: PageInfo,
+def notes_of_block(block: Block, context: list[str], page: PageInfo,
                     context_text: list[str]) -> list[Note]:
+    """The notes one block makes (none if it makes no card); raises :class:`CardSyntaxError`."""
     text = block.content
     source, line = page.source, block.line
     tags = list(page.tags) + _block_tags(text)
@@ -219,7 +221,7 @@ def _notes_of_block(block: Block, context: list[str], page: PageInfo,
         notes.append(note)
 
     # Arrows.
-    arrow = _find_arrow(text)
+    arrow = find_arrow(text)
     if arrow is not None:
         question, answer = text[:arrow.start()].strip(), text[arrow.end():].strip()
         if not question or not answer:
@@ -285,7 +287,7 @@ def extract_notes(blocks: list[Block], page: PageInfo) -> tuple[list[Note], list
     def visit(block_list: list[Block], context: list[str], context_text: list[str]) -> None:
         for block in block_list:
             try:
-                notes.extend(_notes_of_block(block, context, page, context_text))
+                notes.extend(notes_of_block(block, context, page, context_text))
             except CardSyntaxError as err:
                 errors.append(err)
             first = _first_line(block)
@@ -333,7 +335,8 @@ def occlusion_html(note: Note, cid: int | None, side: str = "page") -> str:
         left, top, w, h = rect.fractions(note.image_size)
         style = f"left:{left * 100:.3f}%;top:{top * 100:.3f}%;width:{w * 100:.3f}%;height:{h * 100:.3f}%"
         if side == "page":
-            cls, extra = "occlusion-mask", ' tabindex="0" role="button" aria-expanded="false" title="点击显示"'
+            cls, extra = "occlusion-mask", (f' tabindex="0" role="button" aria-expanded="false" '
+                                            f'aria-label="遮挡 {rect.cid}" title="点击显示"')
         elif rect.cid == cid:
             cls, extra = ("occlusion-mask is-asked" if side == "front" else "occlusion-mask is-answer"), ""
         elif note.occlusion.hide_all_test_one:

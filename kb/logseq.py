@@ -13,9 +13,9 @@ What it does, in order:
    the page body into blocks (kb/outline.py), reports problems with ``file:line``
    (kb/note_checks.py), protects math, and writes the outline as nested
    ``<ul>/<li markdown="block">`` (kb/block_render.py) that md_in_html parses,
-   then the "Linked references" section (kb/graph.py's backlinks).
+   card blocks folded, then the "Linked references" section (kb/graph.py's backlinks).
 2. Inline processors, after code spans and before Markdown links:
-   ``{{macro}}`` (flashcard clozes stay visible), ``[[Page]]`` / ``#[[tag]]``,
+   ``{{macro}}`` (a flashcard cloze is hidden until clicked), ``[[Page]]`` / ``#[[tag]]``,
    ``#tag``, ``((block ref))`` and bare URLs. A link to a page that is not
    written yet becomes a marked ``<span>``, not a link.
 
@@ -38,7 +38,9 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 from kb import links, macros
-from kb.block_render import RenderContext, block_markdown, render_outline
+from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
+from kb.cards import PageInfo
+from kb.cloze import RE_HINT
 from kb.graph import Graph, Note
 from kb.note_checks import check_blocks, check_indentation
 from kb.outline import Block, parse_outline
@@ -148,7 +150,12 @@ class BlockRefInlineProcessor(InlineProcessor):
 
 
 class MacroInlineProcessor(InlineProcessor):
-    """``{{c1 text}}`` / ``{{cloze text}}`` show their text; any other macro was reported."""
+    """``{{c1 text}}`` / ``{{cloze text}}``: a cloze, hidden until clicked; any other macro was reported.
+
+    The cloze is a button (docs/assets/cards.js toggles it, by click, Enter or
+    Space): ``[…]`` (or ``[hint]``) and a label for screen readers until it is
+    revealed, then its answer.
+    """
 
     def __init__(self, md) -> None:
         super().__init__(macros.RE_MACRO.pattern, md)
@@ -157,9 +164,17 @@ class MacroInlineProcessor(InlineProcessor):
         macro = macros.Macro(m.group("name"), (m.group("args") or "").strip(), m.start(0), m.end(0))
         element = etree.Element("span")
         if macro.known:
-            element.set("class", "cloze")
-            element.set("data-cloze", str(macro.cloze_number))
-            element.text = macro.args
+            hinted = RE_HINT.match(macro.args)
+            answer, hint = ((hinted.group("answer").strip(), hinted.group("hint").strip()) if hinted
+                            else (macro.args, ""))
+            for key, value in [("class", "cloze"), ("data-cloze", str(macro.cloze_number)), ("role", "button"),
+                               ("tabindex", "0"), ("aria-expanded", "false"), ("title", "点击显示答案")]:
+                element.set(key, value)
+            placeholder = etree.SubElement(element, "span", {"class": "cloze-placeholder", "aria-hidden": "true"})
+            placeholder.text = f"[{hint}]" if hint else "[…]"
+            label = etree.SubElement(element, "span", {"class": "cloze-label"})
+            label.text = f"填空（提示：{hint}）" if hint else "填空"
+            etree.SubElement(element, "span", {"class": "cloze-answer"}).text = answer
         else:
             # No raw braces on the page, even for a macro the build already rejected.
             element.set("class", "kb-macro kb-macro--unknown")
@@ -224,9 +239,11 @@ class LogseqOutlinePreprocessor(Preprocessor):
         self.report(check_indentation(body, self.first_line))
         if self.docs_dir is not None:
             self.report(check_blocks(blocks, self.docs_dir, self.page.note.math))
-        ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math)
+        cards = card_page(self.page.note, self.docs_dir)
+        ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math,
+                            cards=cards, root=root_prefix(cards.url))
         out = header_lines(self.page.note) + render_outline(blocks, ctx)
-        out += backlinks_lines(self.page, self.tokens)
+        out += backlinks_lines(self.page, self.tokens, self.docs_dir)
         # One string per line: later preprocessors (snippets, fences) work line by line.
         return "\n".join(out).split("\n")
 
@@ -235,6 +252,12 @@ class LogseqOutlinePreprocessor(Preprocessor):
             message = f"{self.page.note.src_uri}:{problem.line}: {problem.message}"
             self.md.logseq_problems.append(message)
             log.warning(message)
+
+
+def card_page(note: Note, docs_dir: Path | None) -> PageInfo:
+    """What kb.cards needs to read the note's card blocks (images are found under ``docs_dir``)."""
+    return PageInfo(title=note.title, deck=str(note.front.meta.get("deck") or ""), source=note.src_uri,
+                    url=posixpath.dirname(note.dest_uri) + "/", src_uri=note.src_uri, docs_dir=docs_dir)
 
 
 def header_lines(note: Note) -> list[str]:
@@ -246,14 +269,19 @@ def header_lines(note: Note) -> list[str]:
     return [f'<h1 class="kb-page-title">{html.escape(note.title)}</h1>', ""]
 
 
-def backlinks_lines(page: LogseqPage, tokens: RawHtmlTokens) -> list[str]:
-    """"Linked references": each page that links here, with the text of each linking block."""
+def backlinks_lines(page: LogseqPage, tokens: RawHtmlTokens, docs_dir: Path | None) -> list[str]:
+    """"Linked references": each page that links here, with the text of each linking block.
+
+    A linking block that is a flashcard is shown as one, its answer folded as on its own page.
+    """
     lines = ["", f"## {BACKLINKS_HEADING} {{: .kb-backlinks-heading }}", ""]
     found = page.graph.backlinks(page.note)
+    root = root_prefix(card_page(page.note, docs_dir).url)
     if not found:
         return lines + ['<p class="kb-backlinks kb-backlinks--empty">还没有页面链接到这里。</p>', ""]
     for source, blocks in found:
-        ctx = RenderContext(page.note.src_uri, tokens.store, source.math)
+        ctx = RenderContext(page.note.src_uri, tokens.store, source.math, cards=card_page(source, docs_dir),
+                            root=root)
         lines += ['<section class="kb-backlinks" markdown="block">', "",
                   f'<p class="kb-backlinks__page" markdown="span">[[{source.title}]]</p>', "",
                   '<ul class="kb-outline" markdown="block">']

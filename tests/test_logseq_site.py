@@ -35,12 +35,12 @@ def article(site: Path, page: str) -> Tag:
 
 
 def own_text(li: Tag) -> str:
-    """The text a reader sees in the block itself: no children, no formulas."""
+    """The text of the block itself: no children, no formulas; cloze and arrow answers as if opened."""
     copy = BeautifulSoup(str(li), "html.parser").find("li")
     for nested in copy.find_all(["ul"]):
         nested.decompose()
-    for math in copy.select(".arithmatex"):
-        math.decompose()
+    for hidden in copy.select(".arithmatex, .cloze-placeholder, .cloze-label, details.card-answer > summary"):
+        hidden.decompose()
     return re.sub(r"\s+", " ", copy.get_text()).strip()
 
 
@@ -53,6 +53,7 @@ def expected_text(block: Block) -> str:
     text = re.sub(r"\[([^\[\]]+)\]\((https?://[^)]+)\)", r"\1", text)    # Markdown links
     text = re.sub(r"#?\[\[([^\]]+)\]\]", r"\1", text)                    # page links
     text = re.sub(r"\{\{c\d ([^}]*)\}\}", r"\1", text)                   # clozes, shown
+    text = re.sub(r"\s*:(?:<->|->|<-)\s*", " ", text)                    # arrow cards: question, answer
     text = text.replace("`", "")
     return re.sub(r"\s+", " ", text).strip()
 
@@ -139,12 +140,21 @@ def test_not_written_yet_links_are_marked_and_not_clickable(note_page: Tag):
     assert missing and all(el.name == "span" and el.get("title") == "还没有写（not written yet）" for el in missing)
 
 
-def test_flashcard_syntax_passes_through(note_page: Tag):
-    clozes = [(el["data-cloze"], el.get_text()) for el in note_page.select("span.cloze")]
-    assert clozes == [("1", "0-1 高斯分布"), ("1", "不一定对称"), ("1", "避免进入饱和区，缓解梯度衰减问题")]
-    assert "特点 :-> 激活后再 Norm" in own_text(note_page.select_one('li[data-line="98"]'))
-    card = note_page.select_one('li[data-line="85"] a.kb-tag')
-    assert card.get_text() == "#card" and card["href"].rstrip("/").endswith("card")
+def test_flashcards_show_as_cards(note_page: Tag):
+    # Clozes hidden (their answer in the page, shown on a click), arrow answers and #card children folded.
+    clozes = [(el["data-cloze"], el.select_one(".cloze-placeholder").get_text(),
+               el.select_one(".cloze-answer").get_text()) for el in note_page.select("li.kb-block span.cloze")]
+    assert clozes == [("1", "[…]", "0-1 高斯分布"), ("1", "[…]", "不一定对称"),
+                      ("1", "[…]", "避免进入饱和区，缓解梯度衰减问题")]
+    arrow = note_page.select_one('li[data-line="98"]')
+    assert arrow.find("p", recursive=False).get_text() == "特点"
+    answer = arrow.select_one(":scope > details.card-answer")
+    assert answer.get_text(strip=True) == "答案激活后再 Norm，保证下一层的输入是零均值的。"
+    card = note_page.select_one('li[data-line="85"]')
+    assert card.select_one(":scope > p > a.kb-tag").get_text() == "#card"
+    assert card.select_one(":scope > p > a.kb-tag")["href"].rstrip("/").endswith("card")
+    assert card.select_one(':scope > details.card-answer > ul > li[data-line="86"]') is not None
+    assert len(note_page.select('li[data-line="50"] figure.occlusion .occlusion-mask')) == 8
 
 
 def test_no_raw_braces_or_link_brackets_outside_code(built_site: Path):

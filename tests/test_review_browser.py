@@ -135,6 +135,7 @@ def test_review_by_page_and_by_tag(page, site_url, built_site):
 
 def test_occlusion_card_shows_its_masks_and_math_is_rendered(page, site_url, test_output):
     open_review(page, site_url)
+    page.locator(".kb-review__scope").select_option("page:Batch Normalization")
     # The occlusion cards come first in the note; the first asks cId 1 with all others covered.
     page.locator(".kb-review__front figure.occlusion img").wait_for(state="visible")
     page.wait_for_function("document.querySelector('.kb-review__front figure.occlusion img').complete")

@@ -1,31 +1,15 @@
 /* Flashcards on the note pages: clozes hidden until clicked, occlusion masks revealed
- * one by one. Folded answers are <details> elements and need no script.
+ * one by one, by click, Enter or Space. Folded answers are <details> elements and need
+ * no script.
  *
- * Markup (kb/card_html.py, kb/cards.py): <span class="cloze" role="button" tabindex="0">
- * with .cloze-placeholder and .cloze-answer inside; <figure class="occlusion"> with
- * <span class="occlusion-mask" role="button" tabindex="0"> children. A bare
- * <span class="cloze">answer</span> is upgraded to that markup here.
- * Event delegation on the document: works for content swapped in by Material's
- * instant navigation without re-binding; document$ re-runs the upgrade.
+ * Markup (kb/logseq.py, kb/cards.py): <span class="cloze" role="button" tabindex="0"
+ * aria-expanded="false"> with .cloze-placeholder, .cloze-label and .cloze-answer inside;
+ * <figure class="occlusion"> with <span class="occlusion-mask" role="button" tabindex="0">
+ * children. The listeners sit on the document, so content that Material's instant
+ * navigation swaps in works without binding anything again.
  */
 (function () {
   "use strict";
-
-  function upgrade(root) {
-    root.querySelectorAll(".cloze:not(.is-asked):not(.is-answer)").forEach(function (cloze) {
-      if (cloze.querySelector(".cloze-answer")) return;
-      var answer = document.createElement("span");
-      answer.className = "cloze-answer";
-      while (cloze.firstChild) answer.appendChild(cloze.firstChild);
-      var placeholder = document.createElement("span");
-      placeholder.className = "cloze-placeholder";
-      placeholder.textContent = cloze.dataset.hint ? "[" + cloze.dataset.hint + "]" : "[…]";
-      cloze.append(placeholder, answer);
-      cloze.setAttribute("role", "button");
-      cloze.setAttribute("tabindex", "0");
-      cloze.setAttribute("aria-expanded", "false");
-    });
-  }
 
   function toggle(target) {
     var revealed = !target.classList.contains("is-revealed");
@@ -51,14 +35,4 @@
     event.preventDefault();   // Space would scroll the page
     toggle(target);
   });
-
-  function init() { upgrade(document); }
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
-  window.KBCards = { upgrade: upgrade };
 })();

@@ -204,6 +204,8 @@
     });
     el.kbKeys = function (event) {
       if (!document.body.contains(el) || event.target.closest("input, select, textarea")) return;
+      // Space presses a focused button (or opens a link), as everywhere else.
+      if (event.key === " " && event.target.closest("button, a, summary, [role=button]")) return;
       if (event.key === " " && !q(".kb-review__show").hidden && state.current) {
         event.preventDefault();
         reveal();
