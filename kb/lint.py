@@ -156,7 +156,8 @@ def _expand(paths: list[Path]) -> list[Path]:
     files = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*.md") if not any(part.startswith(".") for part in p.parts))
+            files += sorted(p for p in path.rglob("*.md")
+                            if not any(part.startswith(".") for part in p.relative_to(path).parts))
         elif path.is_file():
             files.append(path)
         else:

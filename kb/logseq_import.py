@@ -316,7 +316,7 @@ def _drop_name_conflicts(pages: list[_Page], docs_dir: Path, old: dict, plan: Pl
     imported_targets = set(old) | {p.target for p in pages}
     for path in sorted(notes_dir.rglob("*.md")) if notes_dir.is_dir() else []:
         target = path.relative_to(docs_dir).as_posix()
-        if target in imported_targets or any(part.startswith(".") for part in path.parts):
+        if target in imported_targets or any(part.startswith(".") for part in target.split("/")):
             continue
         note = read_note(target, path.read_text(encoding="utf-8-sig"))
         if note.public:
@@ -327,7 +327,8 @@ def _drop_name_conflicts(pages: list[_Page], docs_dir: Path, old: dict, plan: Pl
     for page in pages:
         if page.target in targets:
             plan.actions.append(Action(SKIP, page.target, page.source,
-                                       f"graph {targets[page.target]} is imported to the same file", problem=True))
+                                       f"graph {page.source} goes to the same file as graph {targets[page.target]}, "
+                                       "which is imported instead; rename or remove one of them", problem=True))
             continue
         clash = next((owners[links.normalize(n)] for n in [page.note.title, *page.note.aliases]
                       if links.normalize(n) in owners), None)

@@ -291,6 +291,26 @@ def test_a_missing_image_is_reported_with_the_line_that_uses_it(graph: Path, tmp
                      rf"pages/Fixture%2FGroup Norm\.md:{GN_IMAGE_LINE},{GN_OCCLUSION_LINE}\)$", result.stdout, re.M)
 
 
+def test_name_clashes_and_other_files_are_reported_not_dropped(graph: Path, tmp_path: Path):
+    docs = tmp_path / "docs"
+    (docs / "pages").mkdir(parents=True)
+    (docs / "pages" / "Written Here.md").write_text("---\ntitle: Layer Norm Here\nalias: [Fixture LN]\n---\n\n- 手写\n",
+                                                    encoding="utf-8")
+    (graph / "pages" / "Fixture___Group Norm.md").write_text(GROUP_NORM, encoding="utf-8")   # same file as %2F
+    (graph / "pages" / "notes.org").write_text("* org page\n", encoding="utf-8")
+    (graph / "pages" / ".DS_Store").write_bytes(b"\0")
+    result = kb_command("import", str(graph), "--docs", str(docs), cwd=tmp_path)
+    assert result.returncode == 1
+    out = result.stdout
+    assert re.search(r"^skipped +pages/Fixture___Group Norm\.md: graph pages/Fixture___Group Norm\.md goes to the "
+                     r"same file as graph pages/Fixture%2FGroup Norm\.md, which is imported instead", out, re.M)
+    assert re.search(r"^skipped +pages/layer norm\.md: page name 'Fixture/Layer Norm' \(or an alias\) is already "
+                     r"used by docs/pages/Written Here\.md", out, re.M)
+    assert re.search(r"^skipped +graph pages/notes\.org: not a Markdown page", out, re.M)
+    assert re.search(r"^skipped +graph pages/\.DS_Store: hidden file$", out, re.M)
+    assert not (docs / "pages" / "layer norm.md").exists()
+
+
 def test_not_a_graph_is_refused(tmp_path: Path):
     result = kb_command("import", str(tmp_path), "--docs", str(tmp_path / "docs"), cwd=tmp_path)
     assert result.returncode == 2 and "not a Logseq graph" in result.stdout
