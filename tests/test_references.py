@@ -92,3 +92,15 @@ def test_each_page_includes_tested_code_and_has_three_cards(name):
     notes, errors = extract_notes(blocks, PageInfo(front.meta["title"], front.meta["deck"], name))
     assert errors == []
     assert len(notes) >= 3, f"{name}: {len(notes)} flashcards"
+
+
+@pytest.mark.parametrize("name,notebooks", [
+    ("Batch Normalization 为何有效.md", {"01", "02", "04"}),
+    ("How Does Batch Normalization Help Optimization.md", {"02"}),
+    ("Identity Mappings in Deep Residual Networks.md", {"03"}),
+])
+def test_pages_link_the_experiments_that_reproduce_them(name, notebooks):
+    links = re.findall(r"\]\(\.\./experiments/((\d\d)_[\w.]+\.ipynb)\)", deck_text(name))
+    assert notebooks <= {number for _, number in links}
+    for target, _ in links:
+        assert (ROOT / "docs" / "experiments" / target).is_file(), target
