@@ -74,6 +74,7 @@ class Graph:
     problems: list[SourceProblem]
     by_name: dict[str, Note] = field(default_factory=dict)
     block_ids: dict[str, tuple[Note, Block]] = field(default_factory=dict)
+    private_names: set[str] = field(default_factory=set)   # normalised titles of public: false notes
 
     def note_at(self, src_uri: str) -> Note | None:
         return next((note for note in self.notes if note.src_uri == src_uri), None)
@@ -101,6 +102,11 @@ class Graph:
                 name, places = found.setdefault(links.normalize(link.target), (link.target, []))
                 places.append(f"{link.source.src_uri}:{link.line}")
         return {name: places for name, places in sorted(found.values(), key=lambda item: links.normalize(item[0]))}
+
+    def unwritten(self) -> dict[str, list[str]]:
+        """The missing pages that are not private notes: a link to one is an error."""
+        return {name: places for name, places in self.missing().items()
+                if links.normalize(name) not in self.private_names}
 
     def _target_of(self, link: Link) -> Note | None:
         if link.kind == "block":
@@ -141,12 +147,15 @@ def build_graph(sources: list[tuple[str, str]]) -> Graph:
     """The graph of the notes given as ``(src_uri, text)`` pairs."""
     problems: list[SourceProblem] = []
     notes = []
+    private: set[str] = set()
     for src_uri, text in sorted(sources):
         note = read_note(src_uri, text)
         problems += [SourceProblem(src_uri, p.line, p.message) for p in note.front.problems]
         if note.public:
             notes.append(note)
-    graph = Graph(notes, [], problems)
+        else:
+            private.update(links.normalize(name) for name in [note.title, *note.aliases])
+    graph = Graph(notes, [], problems, private_names=private)
     _index_names(graph)
     _index_block_ids(graph)
     for note in list(graph.notes):

@@ -259,7 +259,7 @@ def card_notes(note: Note, shown: str, docs_dir: Path) -> tuple[list[CardNote], 
 def _missing_links(graph: Graph, shown: dict[str, str]) -> list[Problem]:
     """Links to pages not written yet; the build warns about each (kb/logseq_hooks.py on_files)."""
     problems = []
-    for name, places in graph.missing().items():
+    for name, places in graph.unwritten().items():
         for place in places:
             uri, _, line = place.rpartition(":")
             if uri in shown:

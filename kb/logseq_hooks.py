@@ -67,7 +67,8 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
     log.info("Pages not written yet (%d): %s", len(missing), ", ".join(missing) or "none")
     # Every page the notes link to is written; a new link to a missing page is an
     # error of the strict build (the page still shows it, marked "not written yet").
-    for name, places in missing.items():
+    # A link to a private note (public: false) is the owner's choice, not an error.
+    for name, places in _graph.unwritten().items():
         for place in places:
             log.warning("%s: [[%s]] links to a page that is not written yet", place, name)
     return files

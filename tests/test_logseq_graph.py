@@ -84,3 +84,13 @@ def test_a_tag_that_names_a_note_links_to_that_note():
 def test_references_inside_code_and_math_are_not_links():
     graph = build_graph([("pages/A.md", "- `[[Not a link]]` 与 $[[x]]$ 与 `#nottag`\n")])
     assert graph.links == [] and graph.missing() == {}
+
+
+def test_links_to_private_notes_are_missing_but_not_unwritten():
+    graph = build_graph([
+        ("pages/Secret.md", "---\npublic: false\nalias: [Hidden]\n---\n\n- 私密\n"),
+        ("pages/A.md", "- 见 [[Secret]]、[[hidden]] 与 [[Nowhere]]\n"),
+    ])
+    assert set(graph.missing()) == {"hidden", "Nowhere", "Secret"}
+    # Only the page that exists nowhere is an error for the strict build and lint.
+    assert graph.unwritten() == {"Nowhere": ["pages/A.md:1"]}
