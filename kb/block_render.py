@@ -174,7 +174,12 @@ def li_attributes(block: Block) -> str:
 
 
 def render_block(block: Block, ctx: RenderContext, depth: int = 0) -> list[str]:
-    """One block as an ``<li>``: its content, its visible properties, its children."""
+    """One block as an ``<li>``: its content, its visible properties, its children.
+
+    A block with nothing to show (e.g. Logseq page properties, all hidden) renders nothing.
+    """
+    if not block.content and not block.children and not visible_properties(block):
+        return []
     notes = card_notes(block, ctx)
     lines = [f'<li class="kb-block" {li_attributes(block)} markdown="block">', ""]
     if block.content:

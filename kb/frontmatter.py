@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from kb import links
+
 DELIMITER = "---"
 
 # key -> (accepted Python types, what to say when it is something else)
@@ -140,3 +142,29 @@ def _check(front: FrontMatter) -> None:
 
 def _as_date(value: datetime.date) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+# Page properties (a first block made only of ``key:: value`` lines) that mean the
+# same as these front matter keys; lists are comma-separated, as Logseq writes them.
+PAGE_PROPERTY_KEYS = ("deck", "tags", "alias", "public", "date", "updated", "toc", "mathjax")
+_LIST_KEYS = {"tags", "alias"}
+_BOOL_KEYS = {"public", "toc", "mathjax"}
+
+
+def meta_from_page_properties(title: str, blocks: list) -> dict:
+    """Front matter for a note written with Logseq page properties instead of YAML."""
+    meta: dict = {"title": title}
+    first = blocks[0] if blocks else None
+    if first is None or first.content or not first.properties:
+        return meta
+    for key in PAGE_PROPERTY_KEYS:
+        value = first.properties.get(key, "").strip()
+        if not value:
+            continue
+        if key in _LIST_KEYS:
+            meta[key] = links.split_names(value)
+        elif key in _BOOL_KEYS:
+            meta[key] = value.lower() == "true"
+        else:
+            meta[key] = value
+    return meta

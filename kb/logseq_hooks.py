@@ -7,6 +7,9 @@
   report its problems, leave out ``public: false`` notes, add the generated tag
   pages, give notes readable URLs, and log the pages not written yet (each link
   to one is a warning with file:line, so the strict build fails).
+* ``on_page_read_source``: a note without YAML front matter gets one from its
+  Logseq page properties (``title::``, ``deck::``, ...), so MkDocs does not read
+  them as MultiMarkdown metadata.
 * ``on_nav``: namespaced notes under their parent (kb/navigation.py).
 * ``on_page_markdown``: tell the extension which page it renders; ``toc: false``
   hides the table of contents.
@@ -27,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mkdocs.structure.files import File  # noqa: E402
 
-from kb import navigation, page_names  # noqa: E402
+import yaml  # noqa: E402
+
+from kb import frontmatter, navigation, page_names  # noqa: E402
 from kb.graph import Graph, build_graph  # noqa: E402
 
 if TYPE_CHECKING:
@@ -100,6 +105,20 @@ def _give_readable_urls(files: Files, graph: Graph) -> None:
         file.dest_uri = note.dest_uri
         for cached in ("url", "abs_dest_path"):  # computed from the old dest_uri
             file.__dict__.pop(cached, None)
+
+
+def on_page_read_source(page: Page, config: MkDocsConfig) -> str | None:
+    """A note without YAML front matter gets one made from its Logseq page properties.
+
+    Otherwise MkDocs reads leading ``key:: value`` lines (or any ``word: text`` first
+    line) as MultiMarkdown metadata: it drops them from the page and keeps values
+    such as ``": Batch Normalization"``. The note itself stays as written.
+    """
+    note = _graph.note_at(page.file.src_uri) if _graph is not None else None
+    if note is None or note.front.body_first_line != 1:  # no note, or YAML front matter
+        return None
+    meta = frontmatter.meta_from_page_properties(note.title, note.blocks)
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + note.source_text
 
 
 def on_nav(nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation | None:

@@ -132,3 +132,27 @@ def test_problems_in_a_note_fail_the_strict_build_naming_file_and_line(tmp_path:
     assert "pages/Broken.md:6: unknown macro {{embed [[Batch Normalization]]}}" in log
     assert "pages/Broken.md:8: image not found: /assets/image_missing_0.png" in log
     assert re.search(r"Aborted with \d+ warnings in strict mode", log)  # MkDocs adds its own for the image
+
+
+PROPERTY_NOTE = (
+    "title:: Layer Norm/Axes\n"      # line 1: Logseq page properties, no YAML front matter
+    "deck:: fx/Deck\n"
+    "tags:: Algorithm, Norms\n"
+    "\n"
+    "- 第一块 [[Layer Norm/Axes]]\n"  # line 5
+    "- 第二块\n"
+)
+
+
+def test_a_note_written_with_logseq_page_properties(tmp_path: Path):
+    site = tmp_path / "site"
+    result = build_site(site, write_site(tmp_path, {"index.md": "# 首页\n", "tags.md": "# 标签\n",
+                                                   "pages/layer norm___axes.md": PROPERTY_NOTE}))
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = soup(site, "pages/layer-norm/axes/index.html")
+    # MkDocs did not take the properties for its own metadata ("title: : Layer Norm/Axes").
+    assert page.title.get_text().startswith("Axes") or page.title.get_text().startswith("Layer Norm/Axes")
+    assert ": " not in page.title.get_text().split(" - ")[0]
+    assert [li["data-line"] for li in page.select("li.kb-block")] == ["5", "6"]
+    assert "第一块" in page.select_one('li[data-line="5"]').get_text()
+    assert {a.get_text() for a in page.select("article a.md-tag, article .md-tag")} >= {"Algorithm", "Norms"}
