@@ -297,7 +297,13 @@ def extract_notes(blocks: list[Block], page: PageInfo) -> tuple[list[Note], list
                                                   clozes=False, inline=True) if shown else ""
             except CardSyntaxError:
                 crumb = html.escape(first)
-            visit(block.children, context + ([crumb] if crumb else []), context_text + [first])
+            # The id hashes the parents' text without cloze answers, so editing an
+            # answer up the tree keeps the ids (and review history) of the cards below.
+            try:
+                first_question = _question_text(first, page.source, block.line)
+            except CardSyntaxError:
+                first_question = first   # reported with file:line where the block is read
+            visit(block.children, context + ([crumb] if crumb else []), context_text + [first_question])
 
     visit(blocks, [], [])
     errors.extend(duplicate_ids(notes))

@@ -228,9 +228,6 @@ def test_reimport_after_edits_keeps_card_ids_and_duplicates_nothing(imported: Pa
     assert len(updated) == 1, updated
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kb/cards.py hashes a card's breadcrumb with its parents' first lines as written, cloze answers "
-    "included: editing a cloze answer in a parent block gives the child cards new ids (reported)"))
 def test_editing_a_cloze_answer_in_a_parent_block_keeps_the_child_cards_ids(tmp_path: Path):
     page = PageInfo(title="Fixture/Group Norm", deck="fixture/Norms", source="gn.md")
     before = "分成 {{c1 若干组}}\n  + 组数为 1 时是什么？ :-> 层归一化\n"
