@@ -7,11 +7,15 @@
   rules the notebook pages can use; its name carries a hash of its content.
 * ``on_post_build``: write that stylesheet to ``site/assets/notebook/``.
 
+The palette PNGs and the pruned stylesheet are kept in ``.cache/kb-notebook-pages/``
+(about a second of work a build, saved on the next ones).
+
 Runs after ``kb/hooks.py`` (KaTeX, heading ids), as listed in mkdocs.yml.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 from pathlib import Path
@@ -33,10 +37,32 @@ log = logging.getLogger("mkdocs.hooks.kb.notebooks")
 STYLESHEET_DIR = "assets/notebook"
 
 
+class _DiskCache:
+    """Strings by key, in files under ``.cache/`` (ignored by git): later builds reuse them.
+
+    The palette PNGs and the pruned stylesheet take about a second to compute and
+    change only with the notebooks; mkdocs-jupyter caches its part the same way.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __contains__(self, key: str) -> bool:
+        return (self.folder / key).is_file()
+
+    def __getitem__(self, key: str) -> str:
+        return (self.folder / key).read_text(encoding="utf-8")
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / key).write_text(value, encoding="utf-8")
+
+
 class _Build:
     """What one build learns from its notebook pages."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: _DiskCache) -> None:
+        self.cache = cache
         self.css_blocks: list[str] = []     # the template's CSS, each distinct block once
         self.contents: list[str] = []       # the notebook pages' content, for used classes
         self.stylesheet: tuple[str, str] | None = None  # (file name, CSS), once computed
@@ -45,18 +71,22 @@ class _Build:
         if self.stylesheet is None:
             css = "\n".join(self.css_blocks)
             if not any(m in c for c in self.contents for m in notebook_pages.WIDGET_MARKERS):
-                css = notebook_pages.prune_css(css, notebook_pages.used_classes(self.contents))
+                used = sorted(notebook_pages.used_classes(self.contents))
+                key = "css-" + hashlib.sha256("\n".join([css, *used]).encode()).hexdigest()
+                if key not in self.cache:
+                    self.cache[key] = notebook_pages.prune_css(css, set(used))
+                css = self.cache[key]
             self.stylesheet = (notebook_pages.stylesheet_name(css), css)
         return self.stylesheet
 
 
-_build = _Build()
-_png_cache: dict[str, str] = {}  # survives `mkdocs serve` rebuilds
+_build: _Build | None = None
 
 
 def on_pre_build(*, config: MkDocsConfig) -> None:
     global _build
-    _build = _Build()
+    root = Path(config.config_file_path).resolve().parent
+    _build = _Build(_DiskCache(root / ".cache" / "kb-notebook-pages"))
 
 
 def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
@@ -66,7 +96,7 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
     for block in css:
         if block not in _build.css_blocks:
             _build.css_blocks.append(block)
-    html = notebook_pages.recompress_png_images(html, _png_cache)
+    html = notebook_pages.recompress_png_images(html, _build.cache)
 
     def url_of(src_path: str) -> str | None:
         target = files.get_file_from_path(src_path)

@@ -238,13 +238,17 @@ def palette_png(png: bytes) -> bytes | None:
     return smaller if len(smaller) < len(png) else None
 
 
-def recompress_png_images(html: str, cache: dict[str, str] | None = None) -> str:
-    """Replace each inline PNG by its palette version where ``palette_png`` allows."""
+def recompress_png_images(html: str, cache=None) -> str:
+    """Replace each inline PNG by its palette version where ``palette_png`` allows.
+
+    ``cache`` maps a key of the original image to the base64 to use (a dict, or
+    anything with ``in``, ``[]`` and ``[]=``).
+    """
     cache = {} if cache is None else cache
 
     def replace(match: re.Match[str]) -> str:
         data = re.sub(r"\s", "", match.group(2))
-        key = hashlib.sha256(data.encode()).hexdigest()
+        key = "png-" + hashlib.sha256(data.encode()).hexdigest()
         if key not in cache:
             smaller = palette_png(base64.b64decode(data))
             cache[key] = base64.b64encode(smaller).decode() if smaller else data
