@@ -34,6 +34,10 @@ def build_site(site_dir: Path, config: Path = ROOT / "mkdocs.yml",
     # environment or git remote (the GitHub workflow sets its own).
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1",
            "SITE_URL": TEST_SITE_URL, "REPO_URL": TEST_REPO_URL}
+    if Path(config).resolve() != ROOT / "mkdocs.yml":
+        # mkdocs-jupyter deletes the cache entries a build did not use: a small test site
+        # keeps its own, so it cannot evict the project's converted notebooks.
+        env["KB_NOTEBOOK_CACHE"] = str(Path(config).resolve().parent / ".cache" / "mkdocs-jupyter")
     return subprocess.run(
         [str(VENV_BIN / "mkdocs"), "build", *(["--strict"] if strict else []),
          "-f", str(config), "-d", str(site_dir)],

@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -340,6 +341,7 @@ def test_imported_graph_builds_the_same_pages_as_the_checked_in_docs(built_site:
     assert result.returncode == 0, result.stdout
     (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
     (docs / "tags.md").write_bytes((ROOT / "docs" / "tags.md").read_bytes())   # where tags link to
+    shutil.copytree(ROOT / "docs" / "experiments", docs / "experiments")       # notebooks the notes link to
     site = tmp_path / "site"
     build = build_site(site, write_config(tmp_path, docs))
     assert build.returncode == 0, build.stdout + build.stderr

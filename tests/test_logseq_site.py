@@ -135,11 +135,6 @@ def test_each_link_goes_to_a_page_or_is_listed_as_not_written_yet(built_site: Pa
                                                for place in missing[name])
 
 
-def test_not_written_yet_links_are_marked_and_not_clickable(note_page: Tag):
-    missing = note_page.select(".kb-link--missing")
-    assert missing and all(el.name == "span" and el.get("title") == "还没有写（not written yet）" for el in missing)
-
-
 def test_flashcards_show_as_cards(note_page: Tag):
     # Clozes hidden (their answer in the page, shown on a click), arrow answers and #card children folded.
     clozes = [(el["data-cloze"], el.select_one(".cloze-placeholder").get_text(),
