@@ -247,6 +247,9 @@ def test_cloze_placeholder_contrast_passes_wcag_aa(page, site_url, test_output, 
 
 
 def test_review_controls_have_labels_and_work_from_the_keyboard(page, site_url):
+    # A listener from the start turns on Playwright's file-chooser interception before any key
+    # is pressed (expect_file_chooser alone turns it on asynchronously, and lost the race at times).
+    page.on("filechooser", lambda chooser: None)
     page.goto(site_url + "/review/")
     page.locator("#kb-review[data-ready=true]").wait_for(state="attached")
     review = page.locator("#kb-review")
