@@ -33,6 +33,20 @@
     return fsrsLoading;
   }
 
+  // cards.json is asked for as soon as this script runs on the review page, while the
+  // rest of the page is still being set up; a failed request is tried again next time.
+  var cardsLoading = null;
+  function loadCards(root) {
+    if (!cardsLoading) {
+      cardsLoading = fetch(new URL("cards.json", root).href).then(function (response) {
+        if (!response.ok) throw new Error("cards.json: HTTP " + response.status);
+        return response.json();
+      });
+      cardsLoading.catch(function () { cardsLoading = null; });
+    }
+    return cardsLoading;
+  }
+
   function readProgress() {
     try {
       var data = JSON.parse(localStorage.getItem(STORAGE_KEY));
@@ -215,10 +229,7 @@
     };
     document.addEventListener("keydown", el.kbKeys);
 
-    fetch(new URL("cards.json", root).href).then(function (response) {
-      if (!response.ok) throw new Error("cards.json: HTTP " + response.status);
-      return response.json();
-    }).then(function (data) {
+    loadCards(root).then(function (data) {
       state.cards = data.cards;
       fillScopes();
       fillDecks(data.decks);
@@ -238,6 +249,8 @@
     active = document.getElementById("kb-review");
     if (active) setup(active);
   }
+
+  if (document.getElementById("kb-review")) loadCards(siteRoot());
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);   // first load and every instant navigation
