@@ -11,10 +11,12 @@ Everything else in the navigation stays where MkDocs put it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkdocs.structure.nav import Section
 from mkdocs.structure.pages import Page
+from mkdocs.utils.meta import get_data
 
 from kb import links
 
@@ -127,8 +129,27 @@ def nest_notes(nav: Navigation, graph: Graph) -> Navigation:
         new_sections.append(section)
     position = min(position, len(items))
     nav.items = items[:position] + new_sections + items[position:]
+    _title_sections_from_index(items)
     _relink(nav)
     return nav
+
+
+def _title_sections_from_index(items: list) -> None:
+    """A folder's section takes the ``title:`` of its index page (``experiments/`` → 实验).
+
+    MkDocs names such a section after the folder, in English; the pages have not been
+    read yet when the navigation is made, so the index page's front matter is read here.
+    """
+    for item in items:
+        if not isinstance(item, Section):
+            continue
+        _title_sections_from_index(item.children)
+        index = next((child for child in item.children if isinstance(child, Page)
+                      and child.file.name == "index" and child.file.abs_src_path), None)
+        if index is not None:
+            _, meta = get_data(Path(index.file.abs_src_path).read_text(encoding="utf-8-sig"))
+            if isinstance(meta.get("title"), str) and meta["title"].strip():
+                item.title = meta["title"].strip()
 
 
 def _relink(nav: Navigation) -> None:

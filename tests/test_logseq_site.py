@@ -206,6 +206,17 @@ def test_navigation_lists_the_note_under_notes(built_site: Path):
     assert labels.index("笔记") < labels.index("Batch Normalization")
 
 
+def test_a_folder_section_is_named_by_its_index_page(built_site: Path):
+    # docs/experiments/ is listed under its index page's title, not under MkDocs' "Experiments".
+    from mkdocs.utils.meta import get_data
+    from conftest import ROOT
+    _, meta = get_data((ROOT / "docs" / "experiments" / "index.md").read_text(encoding="utf-8"))
+    soup = BeautifulSoup((built_site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    top = [re.sub(r"\s+", " ", li.select_one(".md-nav__link").get_text()).strip()
+           for li in soup.select("nav.md-nav--primary > ul > li")]
+    assert meta["title"] in top and "Experiments" not in top, top
+
+
 def test_ordinary_markdown_pages_are_left_alone(built_site: Path):
     index = article(built_site, "index.html")
     assert index.select(".kb-outline, .kb-link, .kb-tag") == []
