@@ -1,7 +1,7 @@
-"""What the Batch Normalization pages cite, and which torch function each NumPy mirror
+"""What the site's pages cite, and which torch function each NumPy mirror
 in snippets/ stands beside.
 
-``PAPERS``: every arXiv id the pages of the Batch Normalization deck cite, with its
+``PAPERS``: every arXiv id the site's notes and experiments cite, with its
 authors, year and title; the Ref page lists them. ``TORCH_COUNTERPARTS``: the torch
 callable each mirror follows, name for name. ``tests/test_references.py`` checks that
 the pages cite nothing missing here, and that each mirror's parameters are torch
@@ -36,6 +36,21 @@ PAPERS = {
                   "Normalization",
     "1812.03981": "Arora, Li & Lyu 2018. Theoretical Analysis of Auto Rate-Tuning by "
                   "Batch Normalization",
+    "1511.06434": "Radford, Metz & Chintala 2015. Unsupervised Representation Learning "
+                  "with Deep Convolutional Generative Adversarial Networks",
+    "1606.03498": "Salimans et al. 2016. Improved Techniques for Training GANs",
+    "1703.06868": "Huang & Belongie 2017. Arbitrary Style Transfer in Real-time with "
+                  "Adaptive Instance Normalization",
+    "1704.00028": "Gulrajani et al. 2017. Improved Training of Wasserstein GANs",
+    "1705.08741": "Hoffer, Hubara & Soudry 2017. Train longer, generalize better: closing "
+                  "the generalization gap in large batch training of neural networks",
+    "1802.05957": "Miyato, Kataoka, Koyama & Yoshida 2018. Spectral Normalization for "
+                  "Generative Adversarial Networks",
+    "1910.07467": "Zhang & Sennrich 2019. Root Mean Square Layer Normalization",
+    "1910.10683": "Raffel et al. 2019. Exploring the Limits of Transfer Learning with a "
+                  "Unified Text-to-Text Transformer",
+    "2002.04745": "Xiong et al. 2020. On Layer Normalization in the Transformer Architecture",
+    "2302.13971": "Touvron et al. 2023. LLaMA: Open and Efficient Foundation Language Models",
 }
 # --8<-- [end:papers]
 
