@@ -5,39 +5,44 @@
 PYTHON  ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-STAMPS  := .stamps
 PYTEST_ARGS ?=
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: serve build deploy test bench mutants notebooks deps browser-deps clean
 
 # --- setup -----------------------------------------------------------------
+# The stamps live inside what they stand for (.venv/, node_modules/): deleting the
+# folder deletes its stamp, and the next run sets it up again.
 
-$(STAMPS)/venv: requirements.txt
-	@mkdir -p $(STAMPS)
+VENV_STAMP := $(VENV)/.kb-installed
+NPM_STAMP  := node_modules/.kb-installed
+
+# Debian's python3 has no `venv` without the python3-venv package: install it if missing.
+SUDO = $$( [ "$$(id -u)" = 0 ] || echo sudo )
+
+$(VENV_STAMP): requirements.txt
+	@if ! test -x $(BIN)/python && ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends python3-venv; \
+	fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-$(STAMPS)/npm: package.json package-lock.json
-	@mkdir -p $(STAMPS)
+$(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Debian packages for the browser tests: Chromium and a font that draws Chinese.
-$(STAMPS)/browser:
-	@mkdir -p $(STAMPS)
+# Checked on every run (it takes milliseconds), so removing either brings it back.
+browser-deps:
 	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh | grep -q .; then \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -q && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
 	    chromium fonts-wqy-microhei fontconfig; \
 	fi
-	@touch $@
 
-deps: $(STAMPS)/venv $(STAMPS)/npm
-
-browser-deps: $(STAMPS)/browser
+deps: $(VENV_STAMP) $(NPM_STAMP)
 
 # --- the site --------------------------------------------------------------
 
