@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import subprocess
 import tempfile
@@ -167,14 +168,44 @@ def source_timestamp(sources: Iterable[Path], repo: Path) -> float:
         out = subprocess.run(["git", "log", "-1", "--format=%ct", "--", *paths], cwd=repo,
                              capture_output=True, text=True, check=True).stdout.strip()
         stamp = float(out) if out else 0.0
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=repo,
-                               capture_output=True, text=True, check=True).stdout
+        dirty = _changed_paths(paths, repo)
     except (OSError, subprocess.CalledProcessError):
-        dirty = "\n".join(paths)   # no git: every file counts with its mtime
+        dirty = None   # no git: every file counts with its mtime
+    committed = stamp != 0.0
     for path in paths:
-        if stamp == 0.0 or Path(path).name in dirty:
+        if not committed or dirty is None or _resolved(path, repo) in dirty:
             stamp = max(stamp, Path(path).stat().st_mtime if Path(path).exists() else time.time())
     return stamp
+
+
+def _resolved(path: str | Path, base: Path) -> Path:
+    return (Path(base) / path).resolve()
+
+
+def _changed_paths(paths: list[str], repo: Path) -> set[Path]:
+    """The paths among ``paths`` with uncommitted changes (staged, unstaged or untracked).
+
+    Uses NUL-separated porcelain output with quotepath off, so non-ASCII names
+    (which plain ``--porcelain`` prints quoted and octal-escaped) and names with
+    spaces come back verbatim; each is resolved against the work tree's top."""
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=repo,
+                         capture_output=True, text=True, check=True).stdout.strip()
+    raw = subprocess.run(["git", "-c", "core.quotepath=off", "status", "--porcelain", "-z",
+                          "--untracked-files=all", "--", *paths], cwd=repo,
+                         capture_output=True, check=True).stdout
+    entries = [os.fsdecode(entry) for entry in raw.split(b"\0")]
+    changed: set[Path] = set()
+    index = 0
+    while index < len(entries):
+        entry = entries[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        changed.add(_resolved(entry[3:], Path(top)))
+        if entry[0] in "RC" and index < len(entries):   # rename/copy: next entry is the source
+            changed.add(_resolved(entries[index], Path(top)))
+            index += 1
+    return changed
 
 
 def write_package(deck: str, notes: list[Note], path: Path, timestamp: float) -> list[str]:
