@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from conftest import ROOT
-from kb.figures import fold_border, group_norm_groups, variance_errors
+from kb.figures import batch_statistics, fold_border, group_norm_groups, preactivation, variance_errors
 from snippets.norms import statistics_mask
 from test_batch_norm import data, one_torch_thread  # noqa: F401 - autouse fixture
 
@@ -98,7 +98,8 @@ def test_x0_is_what_batch_norm_maps_to_zero():
 # --- the committed images -------------------------------------------------------------
 
 FIGURES = {"group_norm_groups": group_norm_groups, "variance_errors": variance_errors,
-           "fold_border": fold_border}
+           "fold_border": fold_border, "preactivation": preactivation,
+           "batch_statistics": batch_statistics}
 
 
 @pytest.mark.parametrize("name", list(FIGURES))
