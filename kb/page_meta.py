@@ -37,7 +37,8 @@ RE_DISPLAY_MATH = re.compile(r'<div class="arithmatex"[^>]*>.*?</div>', re.DOTAL
 def _math_as_tex(html: str) -> str:
     def inline(match: re.Match[str]) -> str:
         tex = RE_TEX_ANNOTATION.search(match.group(0))
-        return tex.group(1) if tex else ""
+        # The annotation is HTML-escaped (&lt;, &amp;): the parser unescapes the result.
+        return tex_to_text(tex.group(1)) if tex else ""
 
     return RE_DISPLAY_MATH.sub("", RE_INLINE_MATH.sub(inline, html))
 
@@ -82,15 +83,110 @@ class _FirstTextBlock(HTMLParser):
             self.parts.append(data)
 
 
+# TeX in a description (a link preview shows plain text): commands as Unicode.
+_TEX_SYMBOLS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "Gamma": "Γ", "delta": "δ", "Delta": "Δ",
+    "epsilon": "ε", "varepsilon": "ε", "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ",
+    "pi": "π", "rho": "ρ", "sigma": "σ", "Sigma": "Σ", "tau": "τ", "phi": "φ", "omega": "ω",
+    "nabla": "∇", "partial": "∂", "sum": "∑", "prod": "∏", "cdot": "·", "times": "×",
+    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "neq": "≠", "approx": "≈", "to": "→",
+    "rightarrow": "→", "infty": "∞", "pm": "±", "in": "∈", "ldots": "…", "dots": "…",
+    "cdots": "⋯", "ell": "ℓ", "max": "max", "min": "min", "log": "log", "exp": "exp", "odot": "⊙",
+}
+_TEX_FONTS = ("mathrm", "mathbf", "mathcal", "mathbb", "mathit", "text", "textrm",
+              "operatorname", "boldsymbol")
+_SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
+
+
+def _group(tex: str, start: int) -> tuple[str, int]:
+    """The argument at ``start``: a ``{...}`` group (without braces) or one character."""
+    while start < len(tex) and tex[start] == " ":
+        start += 1
+    if start >= len(tex):
+        return "", start
+    if tex[start] != "{":
+        return tex[start], start + 1
+    depth = 0
+    for end in range(start, len(tex)):
+        depth += {"{": 1, "}": -1}.get(tex[end], 0)
+        if depth == 0:
+            return tex[start + 1:end], end + 1
+    return tex[start + 1:], len(tex)
+
+
+def tex_to_text(tex: str) -> str:
+    """Inline TeX as readable plain text: ``\\frac{1}{m}\\sum_i x_i`` → ``1/m ∑_i x_i``."""
+    out, i = [], 0
+    while i < len(tex):
+        if tex[i] == "\\":
+            match = re.match(r"\\([A-Za-z]+)|\\(.)", tex[i:])
+            if match is None:   # a lone backslash at the end
+                break
+            name = match.group(1) or match.group(2)
+            i += match.end()
+            if name in ("frac", "dfrac", "tfrac"):
+                top, i = _group(tex, i)
+                bottom, i = _group(tex, i)
+                top, bottom = tex_to_text(top), tex_to_text(bottom)
+                wrap = lambda part: part if len(part) == 1 else f"({part})"  # noqa: E731
+                out.append(f"{wrap(top)}/{wrap(bottom)}")
+            elif name == "sqrt":
+                inner, i = _group(tex, i)
+                out.append(f"√({tex_to_text(inner)})")
+            elif name == "hat":
+                inner, i = _group(tex, i)
+                out.append(tex_to_text(inner) + "\u0302")
+            elif name in _TEX_FONTS:
+                inner, i = _group(tex, i)
+                out.append(tex_to_text(inner))
+            elif name in _TEX_SYMBOLS:
+                out.append(_TEX_SYMBOLS[name])
+            elif name in (",", ";", ":", "quad", "qquad", " "):
+                out.append(" ")
+            elif name in ("{", "}", "%", "_", "&", "#"):
+                out.append(name)
+            # \left, \right, \! and other layout commands: nothing
+        elif tex[i] == "^":
+            inner, i = _group(tex, i + 1)
+            inner = tex_to_text(inner)
+            sup = inner.translate(_SUPERSCRIPTS)
+            out.append(sup if sup != inner or not inner else f"^{inner}")
+        elif tex[i] in "{}":
+            i += 1
+        else:
+            out.append(tex[i])
+            i += 1
+    return "".join(out)
+
+
+# Where a description may end: a sentence, else a clause ("." only before a space, so
+# "arXiv:1502.03167" and "3.2 节" are not cut).
+_SENTENCE_END = re.compile(r"[。！？；]|[.!?;](?=\s)")
+_CLAUSE_END = re.compile(r"[，、：]|[,:](?=\s)")
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: at the end of a sentence or clause when
+    one ends in the second half of the limit, else mid-word; "…" marks a cut."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    for pattern in (_SENTENCE_END, _CLAUSE_END):
+        ends = [m.start() for m in pattern.finditer(head) if m.start() >= limit // 2]
+        if ends:
+            end = ends[-1]
+            return head[: end + 1] if head[end] in "。！？.!?" else head[:end] + "…"
+    return head.rstrip() + "…"
+
+
 def description_from_html(html: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """The first paragraph's text, whitespace collapsed, cut at ``limit`` characters."""
+    """The first paragraph's text, whitespace collapsed, math as plain text, cut at
+    ``limit`` characters."""
     parser = _FirstTextBlock()
     parser.feed(_math_as_tex(html))
     parser.close()
     text = re.sub(r"\s+", " ", "".join(parser.parts).replace("\u200b", "")).strip()
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return text
+    return _cut(text, limit)
 
 
 def format_date(value: object) -> str | None:

@@ -182,12 +182,36 @@ def test_description_skips_headings_code_and_display_math_and_reads_inline_math_
             '<math><semantics><mi>μ</mi><annotation encoding="application/x-tex">\\mu_B</annotation>'
             '</semantics></math><span class="katex-html">μB</span></span></kb-math> 与 '
             '<code>running_mean</code>。</p><p>第二段</p>')
-    assert page_meta.description_from_html(html) == "均值 \\mu_B 与 running_mean。"
+    assert page_meta.description_from_html(html) == "均值 μ_B 与 running_mean。"
+
+
+@pytest.mark.parametrize("tex,text", [
+    (r"\mathrm{ReLU}(x) = \max(0, x)", "ReLU(x) = max(0, x)"),
+    (r"\hat{x}_i = (x_i - \mu_\mathcal{B}) / \sqrt{\sigma_\mathcal{B}^2 + \epsilon}",
+     "x\u0302_i = (x_i - μ_B) / √(σ_B² + ε)"),
+    (r"\frac{1}{m}\sum_i x_i", "1/m∑_i x_i"),
+    (r"\dfrac{x - \mu}{\sqrt{\sigma^2}}", "(x - μ)/(√(σ²))"),
+    (r"\frac{\partial \ell}{\partial x}", "(∂ ℓ)/(∂ x)"),
+    (r"W^{-1}\,x", "W⁻¹ x"),
+    (r"a^{T}", "a^T"),
+    ("x \\", "x "),
+])
+def test_description_reads_tex_as_plain_text(tex, text):
+    assert page_meta.tex_to_text(tex) == text
 
 
 def test_description_is_cut_at_the_limit():
     text = page_meta.description_from_html("<p>" + "很长" * 200 + "</p>", limit=20)
     assert len(text) == 20 and text.endswith("…")
+
+
+def test_description_is_cut_at_a_sentence_or_clause_end():
+    sentences = "批归一化让训练更快。" * 20            # 10 characters each
+    assert page_meta.description_from_html(f"<p>{sentences}</p>", limit=45) == sentences[:40]
+    cited = "参见 arXiv:1502.03167 的 3.2 节 " * 5      # no sentence or clause ends there
+    assert page_meta.description_from_html(f"<p>{cited}</p>", limit=45) == cited[:44].rstrip() + "…"
+    clauses = "均值和方差，" * 20                      # 6 characters each
+    assert page_meta.description_from_html(f"<p>{clauses}</p>", limit=45) == clauses[:41] + "…"
 
 
 def test_dates_come_from_front_matter_else_git(tmp_path):
