@@ -47,6 +47,11 @@ def test_cli_exit_status(tmp_path, capsys):
     assert linkcheck.main([str(tmp_path / "nothing")]) == 2
 
 
-def test_built_site_has_no_broken_internal_link_or_anchor(built_site: Path):
+def test_built_site_has_no_broken_internal_link_or_anchor(built_site: Path, test_output: Path):
     report = linkcheck.check_site(built_site)
     assert report.problems == []
+    # External links are listed for a person to look at (never fetched: no network in tests).
+    listing = "".join(f"{url}\t{', '.join(sorted(set(pages)))}\n"
+                      for url, pages in sorted(report.external.items()))
+    (test_output / "external-links.txt").write_text(listing, encoding="utf-8")
+    assert "pages/ref/index.html" in report.external["https://www.zhihu.com/question/283715823"]
