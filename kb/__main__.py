@@ -56,15 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
         "lint", help="report the notes' problems with file:line",
         description=(
             "Check notes and print one line per problem, 'path:line: error[kind]: message' or "
-            "'path:line: warning[kind]: message', sorted, then a summary. Errors are what fails "
+            "'path:line: info[kind]: message', sorted, then a summary. Errors are what fails "
             "'mkdocs build --strict' (the same checks: broken front matter, unknown macros, missing "
             "images, card syntax such as an empty #card or arrow side, a cloze in code, '}}' inside math "
             "in a cloze, occlusion data that does not decode or whose image is missing, duplicate card "
-            "ids, missing snippet sections, links to pages not written yet, ...). A warning the build "
-            "accepts: a page without a title of its own. Without PATHS, every note under "
+            "ids, missing snippet sections, links to pages not written yet, ...), with the file and line "
+            "the build names. Info is not a problem (the build is silent on it): a page without a "
+            "title of its own is named after its file. Without PATHS, every note under "
             "DOCS/pages/ is checked; with PATHS, those files (folders: their .md files), with links "
             "resolved against DOCS/pages/ plus the given files."),
-        epilog="Exit status: 0 no errors (warnings allowed); 1 errors found; 2 bad arguments.")
+        epilog="Exit status: 0 no errors (info allowed); 1 errors found; 2 bad arguments.")
     lint.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="note files or folders to check")
     _docs_option(lint)
 

@@ -34,6 +34,7 @@ import html
 import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from kb import occlusion as occlusion_data
@@ -71,6 +72,7 @@ class RenderContext:
     math: bool = True                  # false: dollars are literal (front matter mathjax: false)
     cards: PageInfo | None = None      # the blocks' page, for its cards; None: no block is shown as a card
     root: str = ""                     # from the page being rendered to the site root, e.g. "../../"
+    docs_dir: Path | None = None       # where images are looked up; None: every image is taken as there
 
 
 def asset_path(image_path: str) -> str:
@@ -94,6 +96,10 @@ def _protect_math(text: str, ctx: RenderContext) -> str:
 
 def _rewrite_images(text: str, ctx: RenderContext) -> str:
     def replace(match: re.Match[str]) -> str:
+        if ctx.docs_dir is not None and not (ctx.docs_dir / asset_path(match.group("path"))).is_file():
+            # Reported with file:line by kb.note_checks; a link to it would make MkDocs warn again.
+            return ctx.stash(f'<span class="kb-image--missing">图片缺失（missing image）：'
+                             f'{html.escape(match.group("path"))}</span>')
         target = posixpath.relpath(asset_path(match.group("path")), posixpath.dirname(ctx.src_uri))
         size = ""
         if match.group("size"):

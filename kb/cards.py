@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from kb import card_html, occlusion as occlusion_data
+from kb import card_html, page_names, occlusion as occlusion_data
 from kb.cloze import CardSyntaxError, code_regions, find_clozes
 from kb.outline import Block
 
@@ -74,6 +74,7 @@ class Note:
     occlusion: occlusion_data.Occlusion | None = None
     image: str = ""            # occlusion image, site path (e.g. "assets/x.png")
     image_size: tuple[int, int] = (0, 0)
+    explicit_id: bool = False  # the id is the block's own id:: (else a hash of the question)
 
     @property
     def where(self) -> str:
@@ -180,7 +181,8 @@ def notes_of_block(block: Block, context: list[str], page: PageInfo,
 
     def new_note(kind: str, question: str, note_html: str) -> Note:
         nid = note_id(page, kind, "\n".join(context_text + [question]), block)
-        return Note(nid, kind, page, line, note_html, context, tags)
+        return Note(nid, kind, page, line, note_html, context, tags,
+                    explicit_id=bool(block.properties.get("id", "").strip()))
 
     # Image occlusion.
     if "occlusion" in block.properties:
@@ -310,17 +312,26 @@ def extract_notes(blocks: list[Block], page: PageInfo) -> tuple[list[Note], list
     return notes, errors
 
 
-def duplicate_ids(notes: list[Note]) -> list[CardSyntaxError]:
-    """An error for every note whose id an earlier note already has."""
+def duplicate_ids(notes: list[Note], across_pages: bool = False) -> list[CardSyntaxError]:
+    """An error for every note whose id an earlier note already has.
+
+    ``across_pages``: only where the earlier note is on another page. An ``id::`` two
+    blocks of notes share is left out: the link graph reports it as a duplicate block id
+    (kb.graph), at the ``id::`` line, and one mistake gets one error.
+    """
     seen: dict[str, Note] = {}
     errors = []
     for note in notes:
         first = seen.setdefault(note.id, note)
-        if first is not note:
-            errors.append(CardSyntaxError(
-                note.page.source, note.line,
-                f"duplicate card id {note.id!r} (also {first.where}): give one of the blocks its own "
-                "'id::' property or make the questions differ"))
+        if first is note or (across_pages and first.page.src_uri == note.page.src_uri):
+            continue
+        if note.explicit_id and first.explicit_id and first.where != note.where and \
+                page_names.is_note(note.page.src_uri) and page_names.is_note(first.page.src_uri):
+            continue
+        errors.append(CardSyntaxError(
+            note.page.source, note.line,
+            f"duplicate card id {note.id!r} (also {first.where}): give one of the blocks its own "
+            "'id::' property or make the questions differ"))
     return errors
 
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kb import anki_export, card_html, katex  # noqa: E402
 from kb.cards import Note, PageInfo, duplicate_ids, extract_notes  # noqa: E402
 from kb.outline import parse_outline  # noqa: E402
+from kb.source_paths import shown_source  # noqa: E402
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -45,13 +46,6 @@ def on_pre_build(*, config: MkDocsConfig) -> None:
     _notes.clear()   # `mkdocs serve` rebuilds in the same process
 
 
-def _source_name(path: Path) -> str:
-    try:
-        return str(path.relative_to(ROOT))
-    except ValueError:
-        return str(path)
-
-
 def page_info(page: Page, config: MkDocsConfig) -> PageInfo | None:
     deck = page.meta.get("deck")
     if not deck:
@@ -61,7 +55,7 @@ def page_info(page: Page, config: MkDocsConfig) -> PageInfo | None:
     return PageInfo(
         title=str(page.meta.get("title") or page.title or page.file.src_uri),
         deck=str(deck),
-        source=_source_name(Path(page.file.abs_src_path)),
+        source=shown_source(config, page.file.src_uri),   # as every warning of the build names it
         tags=tuple(tags),
         url=page.url,
         src_uri=page.file.src_uri,
@@ -81,7 +75,7 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     first_line = text[:front.end()].count("\n") + 1 if front else 1
     notes, errors = extract_notes(parse_outline(body, first_line), info)
     for error in errors:
-        log.warning("cards: %s", error)
+        log.warning("%s", error)   # "docs/pages/x.md:7: ...", as every warning about a page starts
     _notes[page.file.src_uri] = notes
     return None
 
@@ -120,8 +114,9 @@ def card_records(notes: list[Note], renderer: katex.KatexRenderer) -> tuple[list
 def on_post_build(*, config: MkDocsConfig) -> None:
     site = Path(config.site_dir)
     notes = [note for uri in sorted(_notes) for note in _notes[uri]]
-    for error in duplicate_ids(notes):
-        log.warning("cards: %s", error)
+    # Ids shared across pages (a page's own duplicates were reported with its other errors).
+    for error in duplicate_ids(notes, across_pages=True):
+        log.warning("%s", error)
 
     renderer = katex.KatexRenderer()
     try:
@@ -129,7 +124,7 @@ def on_post_build(*, config: MkDocsConfig) -> None:
     finally:
         renderer.close()
     for error in errors:
-        log.warning("cards: %s", error)
+        log.warning("%s", error)   # "<page>:<line>: math: ..."
 
     decks: dict[str, list[Note]] = {}
     for note in notes:

@@ -48,6 +48,21 @@ class Note:
         return page_names.dest_uri_for_title(self.title)
 
 
+def deck_of(note: Note) -> str | None:
+    """The deck a note's cards go to (front matter ``deck``, else a ``deck::`` page property), or None.
+
+    The cards hook reads the cards of exactly these pages (kb/logseq_hooks.py turns page
+    properties into front matter).
+    """
+    deck = note.front.meta.get("deck")
+    if isinstance(deck, str) and deck.strip():
+        return deck.strip()
+    blocks = note.blocks
+    if blocks and not blocks[0].content and blocks[0].properties:
+        return blocks[0].properties.get("deck", "").strip() or None
+    return None
+
+
 @dataclass(frozen=True)
 class Link:
     source: Note
@@ -61,10 +76,23 @@ class Link:
 class SourceProblem:
     src_uri: str
     line: int
-    message: str
+    message: str          # "{also}" in it stands for the other place the problem involves
+    also: str = ""        # that place's src_uri ("" when none)
+    also_line: int = 0    # and line (0: the file only)
+
+    def text(self, shown=lambda src_uri: src_uri) -> str:
+        """``path:line: message``, each file named by ``shown(src_uri)`` (the build's and lint's form)."""
+        return f"{shown(self.src_uri)}:{self.line}: {self.detail(shown)}"
+
+    def detail(self, shown=lambda src_uri: src_uri) -> str:
+        """The message, the other place named by ``shown(src_uri)``."""
+        if not self.also:
+            return self.message
+        place = shown(self.also) + (f":{self.also_line}" if self.also_line else "")
+        return self.message.replace("{also}", place)
 
     def __str__(self) -> str:
-        return f"{self.src_uri}:{self.line}: {self.message}"
+        return self.text()
 
 
 @dataclass
@@ -182,7 +210,8 @@ def _index_names(graph: Graph) -> None:
                 other, other_name = owner[key]
                 graph.problems.append(SourceProblem(
                     note.src_uri, note.front.key_lines.get("title", 1),
-                    f"page name '{name}' is already used by {other.src_uri} ('{other_name}')"))
+                    f"page name '{name}' is already used by {{also}} ('{other_name}')",
+                    also=other.src_uri))
                 continue
             owner[key] = (note, name)
             graph.by_name[key] = note
@@ -195,10 +224,11 @@ def _index_block_ids(graph: Graph) -> None:
             if not block_id:
                 continue
             if block_id in graph.block_ids:
-                first = graph.block_ids[block_id][0]
+                first, first_block = graph.block_ids[block_id]
                 graph.problems.append(SourceProblem(
                     note.src_uri, block.property_lines.get("id", block.line),
-                    f"block id {block_id} is already used in {first.src_uri}"))
+                    f"block id {block_id} is already used at {{also}}: give each block its own 'id::'",
+                    also=first.src_uri, also_line=first_block.property_lines.get("id", first_block.line)))
                 continue
             graph.block_ids[block_id] = (note, block)
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kb import github_pages, katex, notebook_headings, page_meta, snippet_check  # noqa: E402
+from kb.source_paths import shown_source  # noqa: E402
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -68,7 +69,7 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     if page.file.abs_src_path and page.file.src_uri.endswith(".md"):
         source = Path(page.file.abs_src_path)
         bad = snippet_check.check_includes(
-            f"docs/{page.file.src_uri}", source.read_text(encoding="utf-8"),
+            shown_source(config, page.file.src_uri), source.read_text(encoding="utf-8"),
             _snippet_base_paths(config))
         for _, problem in bad:
             log.warning(problem)
@@ -89,11 +90,11 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
         rendered, aligned = notebook_headings.align_heading_ids(rendered, page.toc)
         if not aligned:
             log.warning("%s: the notebook's headings do not match its table of contents",
-                        page.file.src_uri)
+                        shown_source(config, page.file.src_uri))
         rendered, more = katex.render_notebook_math(rendered, _katex())
         errors += more
     for error in errors:
-        log.warning("%s: math: %s", page.file.src_uri, error)
+        log.warning("%s: math: %s", shown_source(config, page.file.src_uri), error)
     if not page.meta.get("description"):
         page.meta["description"] = (page_meta.description_from_html(rendered)
                                     or config.site_description)

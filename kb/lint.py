@@ -20,9 +20,11 @@ snippet includes        ``kb.snippet_check.check_includes`` (else              k
 page URLs               ``Note.dest_uri`` (kb/page_names.py)                    kb/logseq_hooks.py on_files
 ======================  =====================================================  ==========================
 
-Those are **errors** (the strict build fails on them). One thing the build accepts is a
-**warning**: a page with no title of its own (no front matter ``title`` and no
-``title::``): its title, and so its card ids, come from the file name.
+Those are **errors** (the strict build fails on them, each with one warning naming the
+same file and line). Lint prints nothing the build does not fail on, except as **info**:
+a page with no title of its own (no front matter ``title`` and no ``title::``) is fine
+(the build names it after its file, as MkDocs does), but its card ids then change if
+the file is renamed. Info does not count as a problem: the build stays silent on it.
 
 A page with ``public: false`` is not built, so it is not checked beyond its front
 matter (as in the build). Cards are read from notes that name a ``deck`` (front
@@ -44,7 +46,8 @@ from kb.cards import Note as CardNote
 from kb.cards import PageInfo, duplicate_ids, extract_notes
 from kb.cloze import CardSyntaxError
 from kb.graph import Graph, Note, build_graph
-from kb.logseq_import import explicit_title, page_properties
+from kb.graph import deck_of as graph_deck_of
+from kb.logseq_import import explicit_title
 from kb.note_checks import check_blocks, check_indentation
 from kb.outline import Block, parse_outline, walk
 
@@ -60,7 +63,7 @@ RE_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n", re.DOT
 # those (an include line inside a block of several lines reaches the snippets extension unexpanded).
 RE_SNIPPET = re.compile(r"^-+8<-+[ \t]+(?P<quote>[\"'])(?P<spec>[^\"'\n]+)(?P=quote)$")
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, INFO = "error", "warning", "info"
 
 # The kind of a problem, from the start of the build's message (first match wins).
 KINDS = [
@@ -112,11 +115,16 @@ class LintResult:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == WARNING]
 
+    @property
+    def infos(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == INFO]
+
     def summary(self) -> str:
-        parts = [f"{len(self.errors)} error{'s' * (len(self.errors) != 1)}",
-                 f"{len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}",
-                 f"in {len(self.checked)} note{'s' * (len(self.checked) != 1)}"]
-        text = ", ".join(parts[:2]) + " " + parts[2]
+        counts = [f"{len(self.errors)} error{'s' * (len(self.errors) != 1)}",
+                  f"{len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}"]
+        if self.infos:
+            counts.append(f"{len(self.infos)} info")
+        text = ", ".join(counts) + f" in {len(self.checked)} note{'s' * (len(self.checked) != 1)}"
         if self.private:
             text += f" ({len(self.private)} not public, so not built: only their front matter is checked)"
         return text
@@ -232,10 +240,7 @@ def card_body(text: str) -> tuple[str, int]:
 
 
 def deck_of(note: Note) -> str | None:
-    deck = note.front.meta.get("deck")
-    if isinstance(deck, str) and deck.strip():
-        return deck.strip()
-    return page_properties(note).get("deck", "").strip() or None
+    return graph_deck_of(note)   # what the build uses to tell a page with cards
 
 
 def page_info(note: Note, shown: str, docs_dir: Path) -> PageInfo | None:
@@ -268,7 +273,7 @@ def _missing_links(graph: Graph, shown: dict[str, str]) -> list[Problem]:
     return problems
 
 
-def _url_clashes(graph: Graph, shown: dict[str, str]) -> list[Problem]:
+def _url_clashes(graph: Graph, shown: dict[str, str], all_shown: dict[str, str]) -> list[Problem]:
     taken: dict[str, Note] = {}
     problems = []
     for note in graph.notes:
@@ -277,7 +282,7 @@ def _url_clashes(graph: Graph, shown: dict[str, str]) -> list[Problem]:
         first = taken.setdefault(note.dest_uri, note)
         if first is not note and note.src_uri in shown:
             problems.append(Problem(shown[note.src_uri], note.front.key_lines.get("title", 1), "url-taken",
-                                    f"its URL {note.dest_uri} is already taken by {first.src_uri}"))
+                                    f"its URL {note.dest_uri} is already taken by {all_shown.get(first.src_uri, first.src_uri)}"))
     return problems
 
 
@@ -303,10 +308,13 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
     linted = set(targets)
     problems: list[Problem] = []
 
+    shown_of = lambda uri: shown.get(uri, uri)  # noqa: E731
     for problem in graph.problems:
-        if problem.src_uri in linted:
-            problems.append(Problem(shown[problem.src_uri], problem.line, kind_of(problem.message), problem.message))
-    problems += _url_clashes(graph, {uri: shown[uri] for uri in linted})
+        # A clash with a linted page (a shared id::, a taken name) is reported where the build reports it.
+        if problem.src_uri in linted or problem.also in linted:
+            problems.append(Problem(shown_of(problem.src_uri), problem.line, kind_of(problem.message),
+                                    problem.detail(shown_of)))
+    problems += _url_clashes(graph, {uri: shown[uri] for uri in linted}, shown)
     problems += _missing_links(graph, {uri: shown[uri] for uri in linted})
 
     options = snippet_config()
@@ -323,7 +331,8 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
         if uri not in linted:
             continue
         body, first = note.front.body, note.front.body_first_line
-        for item in check_indentation(body, first) + check_blocks(note.blocks, docs_dir, note.math):
+        blocks = check_blocks(note.blocks, docs_dir, note.math, cards=deck_of(note) is not None)
+        for item in check_indentation(body, first) + blocks:
             problems.append(Problem(shown[uri], item.line, kind_of(item.message), item.message))
         for line, message in check_snippets(note, shown[uri], options):
             problems.append(Problem(shown[uri], line, "snippet", message))
@@ -333,14 +342,14 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
             problems.append(Problem(shown[uri], 1, "no-title",
                                     f"no title of its own (front matter 'title:' or a 'title::' page property): "
                                     f"it is called '{note.title}' after its file name, and its card ids "
-                                    "change if the file is renamed", WARNING))
+                                    "change if the file is renamed", INFO))
 
     # Ids shared across pages (the cards hook checks all pages together after the build).
     linted_shown = {shown[uri] for uri in linted}
     by_id: dict[str, list[CardNote]] = {}
     for card in all_cards:
         by_id.setdefault(card.id, []).append(card)
-    for error in duplicate_ids(all_cards):
+    for error in duplicate_ids(all_cards, across_pages=True):
         clashing = next((group for group in by_id.values() if len(group) > 1
                          and any(c.page.source == error.source and c.line == error.line for c in group)), [])
         if error.source in linted_shown or any(c.page.source in linted_shown for c in clashing):

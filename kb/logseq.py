@@ -41,7 +41,7 @@ from kb import links, macros
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
 from kb.cards import PageInfo
 from kb.cloze import RE_HINT
-from kb.graph import Graph, Note
+from kb.graph import Graph, Note, deck_of
 from kb.note_checks import check_blocks, check_indentation
 from kb.outline import Block, parse_outline
 
@@ -226,9 +226,10 @@ class LogseqOutlinePreprocessor(Preprocessor):
     """The page body as an outline of blocks, then its linked references."""
 
     def __init__(self, md, page: LogseqPage, first_line: int, docs_dir: Path | None,
-                 tokens: RawHtmlTokens) -> None:
+                 tokens: RawHtmlTokens, source_path: str = "") -> None:
         super().__init__(md)
         self.page = page
+        self.source_path = source_path or page.note.src_uri
         self.first_line = first_line
         self.docs_dir = docs_dir
         self.tokens = tokens
@@ -238,10 +239,12 @@ class LogseqOutlinePreprocessor(Preprocessor):
         blocks = parse_outline(body, self.first_line)
         self.report(check_indentation(body, self.first_line))
         if self.docs_dir is not None:
-            self.report(check_blocks(blocks, self.docs_dir, self.page.note.math))
+            # On a page with cards, an unclosed cloze is the cards hook's to report (not a stray '{{').
+            self.report(check_blocks(blocks, self.docs_dir, self.page.note.math,
+                                     cards=deck_of(self.page.note) is not None))
         cards = card_page(self.page.note, self.docs_dir)
         ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math,
-                            cards=cards, root=root_prefix(cards.url))
+                            cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir)
         out = header_lines(self.page.note) + render_outline(blocks, ctx)
         out += backlinks_lines(self.page, self.tokens, self.docs_dir)
         # One string per line: later preprocessors (snippets, fences) work line by line.
@@ -249,7 +252,7 @@ class LogseqOutlinePreprocessor(Preprocessor):
 
     def report(self, problems) -> None:
         for problem in problems:
-            message = f"{self.page.note.src_uri}:{problem.line}: {problem.message}"
+            message = f"{self.source_path}:{problem.line}: {problem.message}"
             self.md.logseq_problems.append(message)
             log.warning(message)
 
@@ -308,6 +311,8 @@ class LogseqExtension(Extension):
             "src_uri": ["", "The page's source path relative to docs/, e.g. 'pages/Batch Normalization.md'"],
             "first_line": [1, "Source line number of the Markdown text's first line (after front matter)"],
             "docs_dir": ["", "The docs directory, where /assets/ images are looked up; empty: no image check"],
+            "source_path": ["", "The page's file as warnings name it (kb.source_paths), e.g. "
+                                "'docs/pages/Batch Normalization.md'; empty: src_uri"],
         }
         super().__init__(**kwargs)
 
@@ -322,7 +327,8 @@ class LogseqExtension(Extension):
         docs_dir = Path(self.getConfig("docs_dir")) if self.getConfig("docs_dir") else None
         tokens = RawHtmlTokens()
         md.preprocessors.register(
-            LogseqOutlinePreprocessor(md, page, int(self.getConfig("first_line")), docs_dir, tokens),
+            LogseqOutlinePreprocessor(md, page, int(self.getConfig("first_line")), docs_dir, tokens,
+                                      self.getConfig("source_path")),
             "logseq_outline", PRIORITY_PREPROCESSOR)
         md.preprocessors.register(UnstashPreprocessor(md, tokens), "logseq_unstash", PRIORITY_UNSTASH)
         md.inlinePatterns.register(MacroInlineProcessor(md), "logseq_macro", PRIORITY_MACRO)

@@ -34,6 +34,7 @@ import yaml  # noqa: E402
 
 from kb import frontmatter, navigation, page_names  # noqa: E402
 from kb.graph import Graph, build_graph  # noqa: E402
+from kb.source_paths import shown_source  # noqa: E402
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -61,13 +62,13 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
     notes = [f for f in files.documentation_pages() if page_names.is_note(f.src_uri)]
     _graph = build_graph([(f.src_uri, f.content_string) for f in notes])
     for problem in _graph.problems:
-        log.warning(str(problem))
+        log.warning(problem.text(lambda uri: shown_source(config, uri)))
     public = {note.src_uri for note in _graph.notes}
     for file in notes:
         if file.src_uri not in public:
             files.remove(file)
     _add_tag_pages(files, config, _graph)
-    _give_readable_urls(files, _graph)
+    _give_readable_urls(files, _graph, config)
     missing = _graph.missing()
     log.info("Pages not written yet (%d): %s", len(missing), ", ".join(missing) or "none")
     # Every page the notes link to is written; a new link to a missing page is an
@@ -75,7 +76,8 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
     # A link to a private note (public: false) is the owner's choice, not an error.
     for name, places in _graph.unwritten().items():
         for place in places:
-            log.warning("%s: [[%s]] links to a page that is not written yet", place, name)
+            uri, _, line = place.rpartition(":")
+            log.warning("%s:%s: [[%s]] links to a page that is not written yet", shown_source(config, uri), line, name)
     return files
 
 
@@ -91,15 +93,16 @@ def _add_tag_pages(files: Files, config: MkDocsConfig, graph: Graph) -> None:
             files.append(File.generated(config, note.src_uri, abs_src_path=str(path)))
 
 
-def _give_readable_urls(files: Files, graph: Graph) -> None:
+def _give_readable_urls(files: Files, graph: Graph, config: MkDocsConfig) -> None:
     taken = {f.dest_uri: f.src_uri for f in files if graph.note_at(f.src_uri) is None}
     for note in graph.notes:
         file = files.get_file_from_path(note.src_uri)
         if file is None:
             continue
         if note.dest_uri in taken:
-            log.warning("%s: its URL %s is already taken by %s", note.src_uri, note.dest_uri,
-                        taken[note.dest_uri])
+            line = note.front.key_lines.get("title", 1)
+            log.warning("%s:%d: its URL %s is already taken by %s", shown_source(config, note.src_uri), line,
+                        note.dest_uri, shown_source(config, taken[note.dest_uri]))
             continue
         taken[note.dest_uri] = note.src_uri
         file.dest_uri = note.dest_uri
@@ -140,6 +143,7 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
         "src_uri": note.src_uri,
         "first_line": first_line,
         "docs_dir": config.docs_dir,
+        "source_path": shown_source(config, note.src_uri),
     }
     if note.front.meta.get("toc") is False:
         page.meta.setdefault("hide", []).append("toc")

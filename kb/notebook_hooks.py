@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mkdocs.utils import get_relative_url  # noqa: E402
 
 from kb import notebook_pages  # noqa: E402
+from kb.source_paths import shown_source  # noqa: E402
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -106,7 +107,7 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
 
     html, missing = notebook_pages.resolve_links(html, page.file.src_uri, url_of)
     for link in missing:
-        log.warning("%s: link to a page that does not exist: %s", page.file.src_uri, link)
+        log.warning("%s: link to a page that does not exist: %s", shown_source(config, page.file.src_uri), link)
     _build.contents.append(html)
     return html
 
