@@ -98,6 +98,7 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
         if block not in _build.css_blocks:
             _build.css_blocks.append(block)
     html = notebook_pages.recompress_png_images(html, _build.cache)
+    html = notebook_pages.keep_code_out_of_search(html)
 
     def url_of(src_path: str) -> str | None:
         target = files.get_file_from_path(src_path)

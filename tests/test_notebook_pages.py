@@ -221,6 +221,38 @@ def test_experiment_page_shows_its_figures_and_links_theory_and_index(built_site
     assert re.findall(r'<a\b[^>]*href="[^"#:]*\.(?:md|ipynb)[#"]', notebook) == []  # all resolved
 
 
+def test_code_source_and_prompts_are_marked_out_of_search():
+    from material.plugins.search.plugin import Parser
+    html = ('<div class="jp-Cell jp-CodeCell"><div class="jp-Cell-inputWrapper" tabindex="0">'
+            '<div class="jp-InputArea"><div class="jp-InputPrompt jp-InputArea-prompt">In [1]:</div>'
+            '<div class="jp-CodeMirrorEditor"><div class="CodeMirror"><div class="zeroclipboard-container">'
+            '<clipboard-copy for="cell-1"><div><span class="notice" hidden>Copied!</span></div>'
+            '</clipboard-copy></div><div class="highlight-ipynb hl-python"><pre><span>import</span> torch'
+            '</pre></div><div class="clipboard-copy-txt" id="cell-1">import torch</div>'
+            '</div></div></div></div><div class="jp-Cell-outputWrapper">'
+            '<div class="jp-OutputPrompt jp-OutputArea-prompt">Out[1]:</div>'
+            '<div class="jp-RenderedText"><pre>结果 0.25</pre></div></div></div>'
+            '<div class="jp-MarkdownCell"><div class="jp-Cell-inputWrapper"><p>批归一化的说明</p></div></div>')
+    parser = Parser()
+    parser.feed(notebook_pages.keep_code_out_of_search(html))
+    parser.close()
+    text = " ".join("".join(section.text) for section in parser.data)
+    assert "结果 0.25" in text and "批归一化的说明" in text    # outputs and prose are found
+    assert not any(word in text for word in ("import", "In [1]", "Out[1]", "Copied!")), text
+
+
+def test_search_finds_notebook_prose_but_not_their_code(built_site: Path):
+    import json
+    docs = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    notebook_text = " ".join(d["text"] for d in docs if d["location"].startswith("experiments/0"))
+    assert "import torch" not in notebook_text and "Copied!" not in notebook_text
+    assert "In [1]" not in notebook_text
+    # Each experiment's prose is still there (its first Markdown paragraph mentions BN).
+    for url in EXPERIMENT_PAGES[:4]:
+        texts = [d["text"] for d in docs if d["location"].startswith(url)]
+        assert any("批归一化" in t or "BN" in t for t in texts), url
+
+
 def test_experiments_index_lists_the_four_experiments(built_site: Path):
     index = _page(built_site, "experiments")
     for url in EXPERIMENT_PAGES[:4]:
