@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+from html import escape as escape_html
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,9 +96,11 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
         errors += more
     for error in errors:
         log.warning("%s: math: %s", shown_source(config, page.file.src_uri), error)
-    if not page.meta.get("description"):
-        page.meta["description"] = (page_meta.description_from_html(rendered)
-                                    or config.site_description)
+    description = (page.meta.get("description") or page_meta.description_from_html(rendered)
+                   or config.site_description or "")
+    # The themes write it into content="..." as it is (MkDocs' Jinja does not escape):
+    # a quotation mark in the text would end the attribute.
+    page.meta["description"] = escape_html(str(description), quote=True)
     return rendered
 
 

@@ -108,6 +108,17 @@ def test_every_page_has_a_description_and_open_graph_tags(built_site: Path):
     assert missing == {}
 
 
+def test_description_with_quotation_marks_stays_inside_its_attribute(built_site: Path):
+    # The He et al. notebook's first paragraph quotes the paper's title in "..." and has "&".
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup((built_site / "experiments/03_he2016_preactivation/index.html")
+                         .read_text(encoding="utf-8"), "html.parser")
+    for tag in (soup.find("meta", attrs={"name": "description"}),
+                soup.find("meta", attrs={"property": "og:description"})):
+        assert '"Identity Mappings in Deep Residual Networks"' in tag["content"]
+        assert "He, Zhang, Ren & Sun" in tag["content"]
+
+
 def test_page_description_comes_from_its_first_paragraph(built_site: Path):
     text = (built_site / "index.html").read_text(encoding="utf-8")
     assert meta(text, "name", "description").startswith("这里是关于深度学习中归一化")
