@@ -118,7 +118,8 @@ def on_post_build(*, config: MkDocsConfig) -> None:
     for error in duplicate_ids(notes, across_pages=True):
         log.warning("%s", error)
 
-    renderer = katex.KatexRenderer()
+    renderer = katex.KatexRenderer(
+        cache_file=Path(config.config_file_path).parent / ".cache" / "katex" / "cards.json")
     try:
         records, errors = card_records(notes, renderer)
     finally:

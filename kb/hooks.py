@@ -37,14 +37,19 @@ log = logging.getLogger("mkdocs.hooks.kb")
 _renderer: katex.KatexRenderer | None = None
 
 
+_katex_cache: Path | None = None   # .cache/katex/pages.json beside mkdocs.yml
+
+
 def _katex() -> katex.KatexRenderer:
     global _renderer
     if _renderer is None:
-        _renderer = katex.KatexRenderer()
+        _renderer = katex.KatexRenderer(cache_file=_katex_cache)
     return _renderer
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig | None:
+    global _katex_cache
+    _katex_cache = Path(config.config_file_path).parent / ".cache" / "katex" / "pages.json"
     # REPO_URL (set by the GitHub workflow) wins; else the origin remote, if on GitHub.
     if config.repo_url:
         return None
@@ -106,6 +111,7 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
 
 def on_post_build(*, config: MkDocsConfig) -> None:
     katex.copy_assets(Path(config.site_dir))
+    on_shutdown()   # writes the formula cache; the next build (mkdocs serve) starts afresh
 
 
 def on_shutdown() -> None:

@@ -20,6 +20,7 @@ loaders that mkdocs-jupyter's template adds (an empty ``<script src="">`` and an
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -54,9 +55,16 @@ class KatexError(ValueError):
 
 
 class KatexRenderer:
-    """A Node process running KaTeX, with a cache so repeated formulas cost nothing."""
+    """A Node process running KaTeX, with a cache so repeated formulas cost nothing.
 
-    def __init__(self, node: str = "node") -> None:
+    With ``cache_file``, the formulas rendered by earlier builds are read from that file
+    (kept under ``.cache/``, ignored by git), so a build renders only new formulas and
+    starts Node only if there is one. The file is keyed by KaTeX's version and the
+    renderer script: an upgrade renders everything again. ``close()`` writes back the
+    formulas this build used.
+    """
+
+    def __init__(self, node: str = "node", cache_file: Path | None = None) -> None:
         if not (KATEX_DIST / "katex.min.css").is_file():
             raise RuntimeError(
                 f"KaTeX is not installed ({KATEX_DIST} is missing): run `npm ci` "
@@ -65,34 +73,81 @@ class KatexRenderer:
         node_path = shutil.which(node)
         if node_path is None:
             raise RuntimeError("Node.js is needed to render math at build time: `node` not found.")
-        self._proc = subprocess.Popen(
-            [node_path, str(RENDERER)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            bufsize=1,
-            cwd=ROOT,
-        )
+        self._node = node_path
+        self._proc: subprocess.Popen[str] | None = None
         self._cache: dict[tuple[str, bool], str] = {}
+        self._used: set[tuple[str, bool]] = set()
+        self._cache_file = cache_file
+        self._rendered_now = 0
+        if cache_file is not None:
+            self._cache = _read_cache(cache_file)
+
+    @property
+    def rendered_now(self) -> int:
+        """How many formulas this renderer had KaTeX render (not found in the cache)."""
+        return self._rendered_now
+
+    def _process(self) -> subprocess.Popen[str]:
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                [self._node, str(RENDERER)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+                cwd=ROOT,
+            )
+        return self._proc
 
     def render(self, tex: str, display: bool) -> str:
         key = (tex, display)
         if key not in self._cache:
-            assert self._proc.stdin is not None and self._proc.stdout is not None
-            self._proc.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
-            self._proc.stdin.flush()
-            reply = json.loads(self._proc.stdout.readline())
+            proc = self._process()
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
+            proc.stdin.flush()
+            reply = json.loads(proc.stdout.readline())
             if "error" in reply:
                 raise KatexError(f"{reply['error']} in formula {tex!r}")
             self._cache[key] = reply["html"]
+            self._rendered_now += 1
+        self._used.add(key)
         return self._cache[key]
 
     def close(self) -> None:
-        if self._proc.poll() is None:
+        if self._cache_file is not None and self._used:
+            _write_cache(self._cache_file, {key: self._cache[key] for key in self._used})
+        if self._proc is not None and self._proc.poll() is None:
             assert self._proc.stdin is not None
             self._proc.stdin.close()
             self._proc.wait(timeout=10)
+
+
+def _cache_version() -> str:
+    """KaTeX's version and the renderer script: what a cached formula depends on."""
+    package = json.loads((KATEX_DIST.parent / "package.json").read_text(encoding="utf-8"))
+    script = hashlib.sha256(RENDERER.read_bytes()).hexdigest()[:16]
+    return f"katex {package['version']}, {RENDERER.name} {script}"
+
+
+def _read_cache(path: Path) -> dict[tuple[str, bool], str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["version"] != _cache_version():
+            return {}
+        return {(tex, bool(display)): rendered for tex, display, rendered in data["formulas"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}   # no cache, or a damaged one: render again
+
+
+def _write_cache(path: Path, formulas: dict[tuple[str, bool], str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"version": _cache_version(),
+            "formulas": [[tex, display, rendered] for (tex, display), rendered in sorted(formulas.items())]}
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)   # a build stopped halfway never leaves half a file
 
 
 def _wrap(rendered: str, display: bool) -> str:

@@ -60,3 +60,61 @@ def test_strict_build_fails_on_a_bad_formula_and_names_the_page(tmp_path):
     result = build_site(tmp_path / "site", write_config(tmp_path, docs))
     assert result.returncode != 0
     assert "broken.md: math: KaTeX parse error" in result.stdout + result.stderr
+
+
+# --- the formula cache between builds -----------------------------------------------------
+
+
+def test_a_second_build_takes_its_formulas_from_the_cache_without_starting_node(tmp_path):
+    cache = tmp_path / "katex" / "pages.json"
+    first = katex.KatexRenderer(cache_file=cache)
+    html = {tex: first.render(tex, display) for tex, display in [("x^2", False), (r"\sum_i x_i", True)]}
+    first.close()
+    assert first.rendered_now == 2 and cache.is_file()
+
+    second = katex.KatexRenderer(cache_file=cache)
+    again = {tex: second.render(tex, display) for tex, display in [("x^2", False), (r"\sum_i x_i", True)]}
+    assert again == html and second.rendered_now == 0
+    assert second._proc is None          # Node was never started
+    assert second.render("y", False).startswith('<span class="katex">') and second.rendered_now == 1
+    second.close()
+
+
+def test_only_the_formulas_a_build_used_are_kept(tmp_path):
+    cache = tmp_path / "pages.json"
+    for formulas in (["a", "b"], ["b"]):
+        r = katex.KatexRenderer(cache_file=cache)
+        for tex in formulas:
+            r.render(tex, False)
+        r.close()
+    r = katex.KatexRenderer(cache_file=cache)
+    r.render("a", False)
+    r.render("b", False)
+    r.close()
+    assert r.rendered_now == 1               # "a" was dropped by the build that did not use it
+
+
+def test_a_damaged_or_outdated_cache_is_rendered_again(tmp_path):
+    import json
+    cache = tmp_path / "pages.json"
+    cache.write_text("{not json", encoding="utf-8")
+    r = katex.KatexRenderer(cache_file=cache)
+    right = r.render("x", False)
+    r.close()
+    assert r.rendered_now == 1
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    data["version"] = "katex 0.0.1"
+    data["formulas"] = [["x", False, "<span>stale</span>"]]
+    cache.write_text(json.dumps(data), encoding="utf-8")
+    r = katex.KatexRenderer(cache_file=cache)
+    assert r.render("x", False) == right and r.rendered_now == 1
+    r.close()
+
+
+def test_a_bad_formula_is_not_cached(tmp_path):
+    cache = tmp_path / "pages.json"
+    for _ in range(2):
+        r = katex.KatexRenderer(cache_file=cache)
+        with pytest.raises(katex.KatexError):
+            r.render(r"\frac{1}{", False)
+        r.close()
