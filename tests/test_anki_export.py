@@ -123,3 +123,20 @@ def test_reimporting_an_edited_note_updates_it_and_keeps_its_history(docs, tmp_p
 def _package(docs: Path, path: Path, lines: dict[int, str], timestamp: float) -> Path:
     anki_export.write_package(DECK, seed_notes(docs, lines), path, timestamp)
     return path
+
+
+def test_anki_imports_the_sites_whole_deck_as_cards_json_lists_it(built_site: Path, collection):
+    """The package the site offers for download, not one made from a few lines."""
+    import json
+    import re
+
+    cards = json.loads((built_site / "cards.json").read_text(encoding="utf-8"))["cards"]
+    deck_cards = [c for c in cards if c["deck"] == DECK]
+    import_package(collection, built_site / anki_export.package_file_name(DECK))
+    assert collection.card_count() == len(deck_cards)
+    assert collection.note_count() == len({c["note"] for c in deck_cards})
+    for card_id in collection.find_cards(""):
+        question = collection.get_card(card_id).question()
+        # Every card asks something: no raw cloze syntax, no empty front.
+        assert "{{c" not in question, question
+        assert re.sub(r"<[^>]+>|\s", "", question), card_id
