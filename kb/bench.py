@@ -42,6 +42,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -308,10 +309,13 @@ def measure_in_browser(site: Path) -> dict[str, float]:
                 sizes: dict[str, tuple[int, int, str]] = {}
 
                 def record(response, sizes=sizes):
-                    try:
-                        body = response.body()
-                    except Exception:  # redirects and aborted requests have no body
+                    # The bytes of the file served, read from the site on disk: reading the
+                    # response body through the browser failed now and then for large
+                    # files and silently left them out.
+                    served = _served_file(site, base, response.url)
+                    if served is None or response.status != 200:
                         return
+                    body = served.read_bytes()
                     kind = response.request.resource_type
                     # What a host that gzips text (GitHub Pages does) sends over the wire;
                     # fonts (woff2) and images are compressed already.
@@ -334,6 +338,17 @@ def measure_in_browser(site: Path) -> dict[str, float]:
     finally:
         server.shutdown()
     return out
+
+
+def _served_file(site: Path, base: str, url: str) -> Path | None:
+    """The file under ``site`` that the local server sent for ``url`` (None: another host)."""
+    if not url.startswith(base):
+        return None
+    path = unquote(urlsplit(url).path[len(urlsplit(base).path):])
+    file = site / path
+    if path == "" or path.endswith("/"):
+        file = file / "index.html"
+    return file if file.is_file() else None
 
 
 def _review_times(browser, url: str) -> tuple[float, float]:
