@@ -443,7 +443,8 @@ def render_page(results: dict) -> str:
         "“gzip 传输”按 GitHub Pages 那样压缩文本资源计（字体和图片本已压缩），“未压缩”是文件字节数；"
         "JavaScript 按未压缩计。预算针对传输字节。",
         "- 复习页时间从开始导航算起（本机 127.0.0.1，无头 Chromium）：`review.js` 把第一张卡片放上页面时记下的 `performance.mark(\"kb-review:first-card\")`，"
-        "以及导航记录的 `domContentLoadedEventEnd`；“之后到第一张卡片”是每次两者之差的中位数。",
+        "以及导航记录的 `domContentLoadedEventEnd`；“之后到第一张卡片”是每次两者之差的中位数，"
+        "为负时卡片在 DOMContentLoaded 的事件处理中（Material 的 `document$` 触发时）就已显示。",
     ]
     for key, reason in results.get("unmeasured", {}).items():
         label = next(metric.label for metric in METRICS if metric.key == key)
