@@ -42,7 +42,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
+
+from kb import linkcheck
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -344,10 +346,7 @@ def _served_file(site: Path, base: str, url: str) -> Path | None:
     """The file under ``site`` that the local server sent for ``url`` (None: another host)."""
     if not url.startswith(base):
         return None
-    path = unquote(urlsplit(url).path[len(urlsplit(base).path):])
-    file = site / path
-    if path == "" or path.endswith("/"):
-        file = file / "index.html"
+    file = linkcheck.site_file(site, urlsplit(url).path)
     return file if file.is_file() else None
 
 

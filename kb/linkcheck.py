@@ -64,7 +64,7 @@ class Report:
     external: dict[str, list[str]] = field(default_factory=dict)  # url -> pages
 
 
-def _target_file(site: Path, path: str) -> Path:
+def site_file(site: Path, path: str) -> Path:
     """The file a site path names: ``dir/`` (or ``dir``) → ``dir/index.html``."""
     target = site / unquote(path).lstrip("/")
     if path.endswith("/") or target.is_dir():
@@ -110,7 +110,7 @@ def check_site(site: Path, base_path: str | None = None) -> Report:
                 continue
             if path.startswith(base_path):  # root-relative under the published base
                 path = "/" + path[len(base_path):]
-            target = _target_file(site, path)
+            target = site_file(site, path)
             if not target.is_file():
                 report.problems.append(f"{rel}:{line}: broken link {url!r} (no {target.relative_to(site)})")
                 continue
