@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 import logging
-from html import escape as escape_html
 import sys
+from html import escape as escape_html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,9 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("mkdocs.hooks.kb")
 
 _renderer: katex.KatexRenderer | None = None
-
-
-_katex_cache: Path | None = None   # .cache/katex/pages.json beside mkdocs.yml
+_katex_cache: Path | None = None   # .cache/katex/pages.json beside mkdocs.yml (on_config)
 
 
 def _katex() -> katex.KatexRenderer:
