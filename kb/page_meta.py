@@ -95,7 +95,13 @@ _TEX_SYMBOLS = {
 }
 _TEX_FONTS = ("mathrm", "mathbf", "mathcal", "mathbb", "mathit", "text", "textrm",
               "operatorname", "boldsymbol")
+_SUPERSCRIPT_CHARS = set("0123456789+-")
 _SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
+
+
+def _operand(text: str) -> str:
+    """``text`` as one operand of ``/`` or ``^``: in parentheses unless one character."""
+    return text if len(text) <= 1 else f"({text})"
 
 
 def _group(tex: str, start: int) -> tuple[str, int]:
@@ -127,9 +133,7 @@ def tex_to_text(tex: str) -> str:
             if name in ("frac", "dfrac", "tfrac"):
                 top, i = _group(tex, i)
                 bottom, i = _group(tex, i)
-                top, bottom = tex_to_text(top), tex_to_text(bottom)
-                wrap = lambda part: part if len(part) == 1 else f"({part})"  # noqa: E731
-                out.append(f"{wrap(top)}/{wrap(bottom)}")
+                out.append(f"{_operand(tex_to_text(top))}/{_operand(tex_to_text(bottom))}")
             elif name == "sqrt":
                 inner, i = _group(tex, i)
                 out.append(f"√({tex_to_text(inner)})")
@@ -149,8 +153,8 @@ def tex_to_text(tex: str) -> str:
         elif tex[i] == "^":
             inner, i = _group(tex, i + 1)
             inner = tex_to_text(inner)
-            sup = inner.translate(_SUPERSCRIPTS)
-            out.append(sup if sup != inner or not inner else f"^{inner}")
+            out.append(inner.translate(_SUPERSCRIPTS) if inner and set(inner) <= _SUPERSCRIPT_CHARS
+                       else f"^{_operand(inner)}")
         elif tex[i] in "{}":
             i += 1
         else:

@@ -205,6 +205,7 @@ def test_description_skips_headings_code_and_display_math_and_reads_inline_math_
     (r"\frac{\partial \ell}{\partial x}", "(∂ ℓ)/(∂ x)"),
     (r"W^{-1}\,x", "W⁻¹ x"),
     (r"a^{T}", "a^T"),
+    (r"e^{2\pi i}", "e^(2π i)"),
     ("x \\", "x "),
 ])
 def test_description_reads_tex_as_plain_text(tex, text):
