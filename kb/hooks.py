@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 # MkDocs loads this file by path; make the `kb` package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mkdocs.plugins import event_priority  # noqa: E402
+
 from kb import github_pages, katex, notebook_headings, page_meta, snippet_check  # noqa: E402
 from kb.source_paths import shown_source  # noqa: E402
 
@@ -105,6 +107,19 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
     # a quotation mark in the text would end the attribute.
     page.meta["description"] = escape_html(str(description), quote=True)
     return rendered
+
+
+_math_aside: dict[str, list[str]] = {}   # page URL -> its formulas, from page context to post page
+
+
+@event_priority(100)   # before Material's search plugin indexes page.content
+def on_page_context(context, *, page: Page, config: MkDocsConfig, nav):
+    page.content, _math_aside[page.url] = katex.set_math_aside(page.content or "")
+    return context
+
+
+def on_post_page(output: str, *, page: Page, config: MkDocsConfig) -> str:
+    return katex.put_math_back(output, _math_aside.pop(page.url, []))
 
 
 def on_post_build(*, config: MkDocsConfig) -> None:

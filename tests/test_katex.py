@@ -118,3 +118,28 @@ def test_a_bad_formula_is_not_cached(tmp_path):
         with pytest.raises(katex.KatexError):
             r.render(r"\frac{1}{", False)
         r.close()
+
+
+# --- math set aside while the search plugin reads a page ----------------------------------
+
+
+def test_math_set_aside_and_put_back_gives_the_same_page(renderer):
+    page, errors = katex.render_arithmatex(
+        '<p>均值 <span class="arithmatex">\\(\\mu_B\\)</span> 与方差 <span class="arithmatex">\\(\\sigma^2\\)'
+        '</span></p>\n<div class="arithmatex">\\[\\hat{x} = \\frac{x - \\mu}{\\sigma}\\]</div><p>完</p>', renderer)
+    assert errors == []
+    aside, formulas = katex.set_math_aside(page)
+    assert len(formulas) == 3 and "katex" not in aside and len(aside) < len(page) / 5
+    assert "均值" in aside and "与方差" in aside and "<p>完</p>" in aside
+    assert katex.put_math_back(aside, formulas) == page
+
+
+def test_built_pages_have_their_math_back_and_the_index_has_their_words(built_site):
+    import json
+    pages = list(built_site.rglob("*.html"))
+    assert not [p for p in pages if "data-kb-math" in p.read_text(encoding="utf-8")]
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    assert home.count('<span class="katex">') >= 1
+    docs = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    note = " ".join(d["text"] for d in docs if d["location"].startswith("pages/batch-normalization/"))
+    assert "归一化" in note and "katex" not in note
