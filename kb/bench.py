@@ -124,8 +124,8 @@ OVER_BUDGET: dict[str, tuple[str, ...]] = {
         "这个时间从开始导航算起，包含页面和浏览器本身的加载。",
         "到 DOMContentLoaded 为止用了 {review_dcl_ms}：这是本机无头 Chromium（软件渲染）下载、解析并执行"
         "整页 HTML、样式和脚本的时间，任何页面都有这一段。",
-        "此后复习代码（在 Material 的 `document$` 上启动；cards.json 由页面预加载）解析卡片、排程并显示第一张卡片，"
-        "又用了 {review_card_after_dcl_ms}。",
+        "复习代码（在 Material 的 `document$` 上启动；cards.json 由页面预加载）显示第一张卡片的时刻"
+        "与 DOMContentLoaded 结束之差为 {review_card_after_dcl_ms}（负值：卡片在 DOMContentLoaded 的事件处理中就已显示）。",
     ),
 }
 
