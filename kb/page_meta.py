@@ -16,6 +16,8 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+from kb import katex
+
 DESCRIPTION_LIMIT = 150  # characters; what search engines show of a description
 
 # Void elements never get an end tag, so they never open a subtree.
@@ -25,22 +27,21 @@ _SKIPPED_TAGS = {"script", "style", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
                  "svg", "math", "nav", "aside", "figure", "table"}
 _TEXT_BLOCKS = {"p", "li", "dd"}
 
-# Rendered math (kb/katex.py): inline formulas read as their TeX source, which KaTeX
-# keeps in an <annotation>; display formulas are left out. KaTeX emits no <div> and
-# no <kb-math> of its own, so the first closing tag ends the formula.
-RE_INLINE_MATH = re.compile(r"<kb-math\b[^>]*>.*?</kb-math>", re.DOTALL)
+# Rendered math (katex.RE_RENDERED_MATH): inline formulas read as their TeX source,
+# which KaTeX keeps in an <annotation>; display formulas are left out.
 RE_TEX_ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>',
                                re.DOTALL)
-RE_DISPLAY_MATH = re.compile(r'<div class="arithmatex"[^>]*>.*?</div>', re.DOTALL)
 
 
 def _math_as_tex(html: str) -> str:
-    def inline(match: re.Match[str]) -> str:
+    def as_text(match: re.Match[str]) -> str:
+        if not match.group(0).startswith("<kb-math"):
+            return ""   # a display formula
         tex = RE_TEX_ANNOTATION.search(match.group(0))
         # The annotation is HTML-escaped (&lt;, &amp;): the parser unescapes the result.
         return tex_to_text(tex.group(1)) if tex else ""
 
-    return RE_DISPLAY_MATH.sub("", RE_INLINE_MATH.sub(inline, html))
+    return katex.RE_RENDERED_MATH.sub(as_text, html)
 
 
 class _FirstTextBlock(HTMLParser):
