@@ -1,6 +1,6 @@
 """Clozes in a block's text, read as the logseq-anki-sync plugin reads them.
 
-Pure functions, no MkDocs. The plugin's rules (see ``shared/notes/facts.md``):
+Pure functions, no MkDocs. The plugin's rules:
 
 * ``{{c1 x}}`` .. ``{{c9 x}}`` (also spelled ``{{cloze1 x}}``) is cloze number N;
   the same number in one block is the same card.

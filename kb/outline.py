@@ -1,7 +1,7 @@
 """Parse a Logseq page body into its outline: a tree of blocks.
 
-Pure functions, no MkDocs. The rules follow how the notes are written (see
-``shared/notes/facts.md``, "The note's outline"), which is a Logseq export:
+Pure functions, no MkDocs. The rules follow how the notes are written (the original
+note, ``docs/pages/Batch Normalization.md``, is a Logseq export):
 
 * A bullet line (``+``, ``-`` or ``*``, then a space or end of line) starts a
   block. Its indent (tabs count as two spaces, as Logseq writes one tab a level)

@@ -1,6 +1,6 @@
 """kb/cloze.py, kb/occlusion.py, kb/cards.py, kb/card_html.py: flashcards read from the notes.
 
-The golden tests use the card lines of the original note (shared/seeds/000_…txt),
+The golden tests use the card lines of the original note (tests/fixtures/original-note/),
 copied here with their line numbers, and list the cards they must make.
 """
 

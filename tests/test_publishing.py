@@ -173,7 +173,7 @@ def test_repo_web_url_from_github_remotes(remote):
     assert github_pages.repo_web_url(remote) == "https://github.com/being/normalization-kb"
 
 
-@pytest.mark.parametrize("remote", ["/work/main", "https://gitlab.com/a/b.git", ""])
+@pytest.mark.parametrize("remote", ["/srv/git/normalization-kb.git", "https://gitlab.com/a/b.git", ""])
 def test_repo_web_url_is_none_elsewhere(remote):
     assert github_pages.repo_web_url(remote) is None
 

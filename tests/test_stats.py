@@ -1,7 +1,7 @@
 """``python -m kb stats``: cards by type, links in and out, snippet sections, per page and per deck.
 
 The expected numbers are counted by hand from the fixture pages below, with the card
-rules of logseq-anki-sync (shared/notes/facts.md): one card per cloze number, ``:<->``
+rules of logseq-anki-sync (see kb/cloze.py): one card per cloze number, ``:<->``
 asks both ways, ``#incremental`` makes one card per child, one occlusion card per cId.
 """
 

@@ -27,7 +27,7 @@ from kb import occlusion  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 # The original note, kept verbatim in the repository (tests/test_logseq_site.py checks it
-# against the seed in shared/).
+# against the owner's export in tests/fixtures/original-note/).
 SEED_NOTE = ROOT / "docs" / "pages" / "Batch Normalization.md"
 OUTPUT = ROOT / "docs" / "assets" / "image_1724172031817_0.png"
 WIDTH, HEIGHT = 760, 600    # natural pixels; the rectangles reach x = 707 and y = 481
