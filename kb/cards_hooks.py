@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 # MkDocs loads this file by path; make the `kb` package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb import anki_export, card_html, katex  # noqa: E402
+from kb import anki_export, card_html, frontmatter, katex  # noqa: E402
 from kb.cards import Note, PageInfo, duplicate_ids, extract_notes  # noqa: E402
 from kb.outline import parse_outline  # noqa: E402
 from kb.source_paths import shown_source  # noqa: E402
@@ -50,8 +50,7 @@ def page_info(page: Page, config: MkDocsConfig) -> PageInfo | None:
     deck = page.meta.get("deck")
     if not deck:
         return None
-    tags = page.meta.get("tags") or []
-    tags = [tags] if isinstance(tags, str) else [str(t) for t in tags]
+    tags = frontmatter.names_of(page.meta.get("tags"))   # a wrong type is a front matter problem
     return PageInfo(
         title=str(page.meta.get("title") or page.title or page.file.src_uri),
         deck=str(deck),

@@ -72,18 +72,20 @@ class FrontMatter:
 
     @property
     def tags(self) -> list[str]:
-        return _as_names(self.meta.get("tags"))
+        return names_of(self.meta.get("tags"))
 
     @property
     def aliases(self) -> list[str]:
-        return _as_names(self.meta.get("alias"))
+        return names_of(self.meta.get("alias"))
 
 
-def _as_names(value) -> list[str]:
-    if value is None:
-        return []
+def names_of(value) -> list[str]:
+    """The names of a ``tags``/``alias`` value; none when it is neither a string nor a list
+    (``tags: 5``: :func:`_check` has recorded that problem at its line)."""
     if isinstance(value, str):
         return [value.strip()] if value.strip() else []
+    if not isinstance(value, list):
+        return []
     return [str(item).strip() for item in value if str(item).strip()]
 
 

@@ -12,7 +12,7 @@
   them as MultiMarkdown metadata.
 * ``on_nav``: namespaced notes under their parent (kb/navigation.py).
 * ``on_page_markdown``: tell the extension which page it renders; ``toc: false``
-  hides the table of contents.
+  hides the table of contents; ``tags`` becomes the list Material's tags plugin takes.
 * ``on_post_build``: write the pages not written yet to ``not-written-yet.json``.
 """
 
@@ -147,6 +147,10 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     }
     if note.front.meta.get("toc") is False:
         page.meta.setdefault("hide", []).append("toc")
+    if "tags" in page.meta and not isinstance(page.meta["tags"], list):
+        # Material's tags plugin takes only a list: one tag name becomes a list of one, and a
+        # value of the wrong type (already a front matter problem with its line) none.
+        page.meta["tags"] = frontmatter.names_of(page.meta["tags"])
     return None
 
 

@@ -20,6 +20,7 @@ import binascii
 import json
 import math
 import struct
+import sys
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -76,6 +77,11 @@ def decode(value: str) -> list[Occlusion]:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise OcclusionError(f"occlusion:: does not hold UTF-8 JSON ({err})") from None
+    except RecursionError:
+        raise OcclusionError("occlusion:: JSON is nested too deeply to read") from None
+    except ValueError:   # an integer longer than Python reads (sys.get_int_max_str_digits())
+        raise OcclusionError(f"occlusion:: JSON holds an integer of more than {sys.get_int_max_str_digits()} "
+                             "digits") from None
     if not isinstance(data, dict) or not data:
         raise OcclusionError("occlusion:: JSON must map image paths to their rectangles")
     found = []
@@ -101,8 +107,8 @@ def _rect(image: str, index: int, element: object) -> Rect:
     numbers = {}
     for key in ("left", "top", "width", "height"):
         value = element.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise OcclusionError(f"{where}: {key} must be a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _is_finite(value):
+            raise OcclusionError(f"{where}: {key} must be a finite number, got {_shown(value)}")
         numbers[key] = float(value)
     if numbers["width"] <= 0 or numbers["height"] <= 0:
         raise OcclusionError(f"{where}: width and height must be positive")
@@ -114,6 +120,20 @@ def _rect(image: str, index: int, element: object) -> Rect:
         raise OcclusionError(f"{where}: cId must be a positive integer, got {cid!r}")
     return Rect(cid, numbers["left"] - numbers["width"] / 2, numbers["top"] - numbers["height"] / 2,
                 numbers["width"], numbers["height"])
+
+
+def _is_finite(value: int | float) -> bool:
+    """Whether ``value`` is a number a float holds (an int beyond 1.8e308 is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a number may have thousands of digits)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 def png_size(data: bytes) -> tuple[int, int]:

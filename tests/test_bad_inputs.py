@@ -15,6 +15,7 @@ import pytest
 
 from conftest import ROOT, build_site, serve, write_config
 from test_browser import browser, page  # noqa: F401 - fixtures: Chromium, a page that blocks other hosts
+from test_lint import kb_command
 
 CORPUS = Path(__file__).with_name("bad_inputs")
 
@@ -32,6 +33,14 @@ EXPECTED = {
     "bad_occlusion_base64": ("occlusion::", 1, r"occlusion:: is not valid base64"),
     "bad_occlusion_json": ("occlusion::", 1, r"occlusion:: does not hold UTF-8 JSON"),
     "bad_front_matter": ("deck: [", 1, r"front matter is not valid YAML"),
+    "scalar_tags": ("tags: 5", 1, r"front matter 'tags' must be a list of tag names, not 5"),
+    "date_tags": ("tags: 2024", 1, r"front matter 'tags' must be a list of tag names, not datetime\.date\(2024, 1, 1\)"),
+    "scalar_alias": ("alias: true", 1, r"front matter 'alias' must be a page name or a list of them, not True"),
+    # Occlusion data that is JSON, but JSON Python cannot read or a float cannot hold.
+    "occlusion_nested_json": ("occlusion::", 1, r"occlusion:: JSON is nested too deeply to read"),
+    "occlusion_huge_number": ("occlusion::", 1, r"occlusion:: element 0 of '\.\./assets/image_1724172031817_0\.png': "
+                              r"left must be a finite number, got 1000+… \(401 characters\)"),
+    "occlusion_long_integer": ("occlusion::", 1, r"occlusion:: JSON holds an integer of more than 4300 digits"),
     # Two blocks share an id:: (a card's id is its block's id): one error, at the second id:: line,
     # naming the first (not also a "duplicate card id" for the same mistake).
     "duplicate_card_id": ("id:: 6711c0de", 2, r"block id 6711c0de-0000-4000-8000-000000000001 is already used at "
@@ -100,6 +109,28 @@ def test_the_build_warns_once_per_bad_input_and_of_nothing_else(strict_output: s
 
 def test_no_traceback_only_messages(strict_output: str):
     assert "Traceback" not in strict_output
+
+
+@pytest.fixture(scope="module")
+def lint_output(corpus_docs: Path) -> str:
+    result = kb_command("lint", "--docs", str(corpus_docs), cwd=corpus_docs.parent)
+    assert result.returncode == 1, "lint must fail on bad input"
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_lint_names_the_same_file_line_and_problem(lint_output: str, corpus_docs: Path, case: str):
+    fragment, occurrence, message = EXPECTED[case]
+    path = shown_path(corpus_docs, case)
+    message = message.replace("{path}", re.escape(path)).replace("{line1}", str(source_line(case, fragment, 1)))
+    errors = [line for line in lint_output.splitlines() if line.startswith(f"{path}:") and "error[" in line]
+    assert len(errors) == 1, f"{case}: {len(errors)} errors, not one:\n" + "\n".join(errors)
+    line = source_line(case, fragment, occurrence)
+    assert re.fullmatch(rf"{re.escape(path)}:{line}: error\[[a-z-]+\]: {message}.*", errors[0]), errors[0]
+
+
+def test_lint_prints_no_traceback(lint_output: str):
+    assert "Traceback" not in lint_output
 
 
 @pytest.fixture(scope="module")

@@ -49,6 +49,7 @@ GOOD_SITE = {
     "pages/Batch Normalization___维度理解.md": "- 维度：见 [[bn]]\n",
     "pages/Secret.md": "---\npublic: false\n---\n\n- 私密\n",
     "pages/ReLU.md": "---\ntoc: false\n---\n\n# 标题\n\n- [[Batch Normalization]]\n",
+    "pages/Layer Normalization.md": "---\ntitle: Layer Normalization\ntags: Transformer\n---\n\n- 一个标签\n",
 }
 
 
@@ -113,6 +114,15 @@ def test_tag_index_and_tag_page(good_site: Path):
     assert "Batch Normalization" in [a.get_text(strip=True) for a in tags.find("article").find_all("a")]
     algorithm = soup(good_site, "pages/algorithm/index.html")
     assert [a.get_text() for a in algorithm.select("article li.kb-block a.kb-link")] == ["Batch Normalization"]
+
+
+def test_one_tag_written_as_a_string_is_a_tag(good_site: Path):
+    """`tags: Transformer` (one name, not a list) is accepted by the front matter check;
+    Material's tags plugin takes only lists, so the hook hands it a list of one."""
+    tags = soup(good_site, "tags/index.html")
+    assert "Layer Normalization" in [a.get_text(strip=True) for a in tags.find("article").find_all("a")]
+    page = soup(good_site, "pages/layer-normalization/index.html")
+    assert [a.get_text(strip=True) for a in page.select("article a.md-tag")] == ["Transformer"]
 
 
 BROKEN_NOTE = (
