@@ -21,10 +21,13 @@ page URLs               ``Note.dest_uri`` (kb/page_names.py)                    
 ======================  =====================================================  ==========================
 
 Those are **errors** (the strict build fails on them, each with one warning naming the
-same file and line). Lint prints nothing the build does not fail on, except as **info**:
-a page with no title of its own (no front matter ``title`` and no ``title::``) is fine
-(the build names it after its file, as MkDocs does), but its card ids then change if
-the file is renamed. Info does not count as a problem: the build stays silent on it.
+same file and line). Lint prints what the build does not fail on as **warnings** or
+**info**. Warnings are cards that are hard to memorise (kb/card_form.py: an answer that
+enumerates, a long cloze, a front too short to be a question, the same answer on two
+cards of a deck): the build accepts them, a person decides. Info: a page with no title
+of its own (no front matter ``title`` and no ``title::``) is fine (the build names it
+after its file, as MkDocs does), but its card ids then change if the file is renamed.
+Neither warnings nor info make lint fail.
 
 A page with ``public: false`` is not built, so it is not checked beyond its front
 matter (as in the build). Cards are read from notes that name a ``deck`` (front
@@ -42,6 +45,7 @@ import markdown
 import yaml
 
 from kb import page_names
+from kb.card_form import check_cards
 from kb.cards import Note as CardNote
 from kb.cards import PageInfo, duplicate_ids, extract_notes
 from kb.cloze import CardSyntaxError
@@ -354,6 +358,11 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
                          and any(c.page.source == error.source and c.line == error.line for c in group)), [])
         if error.source in linted_shown or any(c.page.source in linted_shown for c in clashing):
             problems.append(Problem(error.source, error.line, kind_of(error.detail), error.detail))
+
+    # The form of the cards (kb/card_form.py): warnings, the build does not check them.
+    for form in check_cards(all_cards):
+        if form.source in linted_shown:
+            problems.append(Problem(form.source, form.line, form.kind, form.message, WARNING))
 
     checked = sorted(shown[uri] for uri in linted)
     return LintResult(sorted(set(problems)), checked, sorted(private), sorted(not_notes))

@@ -10,7 +10,9 @@ site:
   (the card syntax tags ``#card``, ``#reversed``, ... are not links), and how many of
   them lead to a page not written yet; links in: the references from other pages;
 * snippets: the blocks that include a section of ``snippets/`` with ``--8<--``; an
-  include of a section of ``fences.md`` is followed to the module section it wraps.
+  include of a section of ``fences.md`` is followed to the module section it wraps;
+* card form: the warnings of kb/card_form.py by kind (an answer that enumerates, a long
+  cloze, a front too short, the same answer twice in a deck), per page and in all.
 """
 
 from __future__ import annotations
@@ -22,11 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb import links as link_names
+from kb.card_form import check_cards
 from kb.card_html import CARD_SYNTAX_TAGS
 from kb.graph import Graph, Link, Note, build_graph
 from kb.lint import ROOT, card_notes, deck_of, notes_in, shown_path, snippet_config, snippet_includes
 
 CARD_TYPES = ("cloze", "arrow", "card", "occlusion")
+# The card-form warnings (kb/card_form.py), with the heading of their column.
+FORM_KINDS = {"card-enumeration": "enumeration", "cloze-long": "long cloze", "front-short": "short front",
+              "duplicate-answer": "same answer"}
 NO_DECK = "(no deck)"
 
 
@@ -40,6 +46,7 @@ class PageStats:
     missing_out: int = 0
     links_in: int = 0
     snippets: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, spec, what it includes)
+    form: Counter = field(default_factory=Counter)       # card-form warning kind -> number
 
 
 @dataclass
@@ -89,16 +96,22 @@ def collect(docs_dir: Path = ROOT / "docs") -> Stats:
     base_paths = snippet_config().get("base_path", [])
     pages: dict[str, PageStats] = {}
     errors: list[str] = []
+    all_cards = []
     for note in graph.notes:
         if note.generated:
             continue
         page = PageStats(note.title, note.src_uri, deck_of(note))
         notes, card_errors = card_notes(note, shown_path(files[note.src_uri]), docs_dir)
+        all_cards += notes
         for card_note in notes:
             page.cards[card_note.type] += len(card_note.cards)
         errors += [str(e) for e in card_errors]
         page.snippets = [(line, spec, section_includes(spec, base_paths)) for line, spec in snippet_includes(note.blocks)]
         pages[note.src_uri] = page
+    by_source = {shown_path(files[uri]): page for uri, page in pages.items()}
+    for problem in check_cards(all_cards):
+        if problem.source in by_source:
+            by_source[problem.source].form[problem.kind] += 1
     for link in graph.links:
         if not _is_link(link) or link.source.src_uri not in pages:
             continue
@@ -158,6 +171,15 @@ def render(stats: Stats) -> list[str]:
     lines += ["", f"Snippet sections included ({len(included)})"]
     for page, (line, spec, nested) in included:
         lines.append(f"  {page.src_uri}:{line}  {spec}" + (f" -> {', '.join(nested)}" if nested else ""))
+    form_rows = [[page.title, *(str(page.form[k]) for k in FORM_KINDS), str(sum(page.form.values()))]
+                 for page in stats.pages if page.form]
+    total = Counter()
+    for page in stats.pages:
+        total.update(page.form)
+    lines += ["", f"Card form warnings ({sum(total.values())}; python -m kb lint lists each)"]
+    if form_rows:
+        form_rows.append(["(all pages)", *(str(total[k]) for k in FORM_KINDS), str(sum(total.values()))])
+        lines += table(["page", *FORM_KINDS.values(), "warnings"], form_rows, 1)
     if stats.card_errors:
         lines += ["", f"{len(stats.card_errors)} card error(s) left those cards out (python -m kb lint lists them):"]
         lines += [f"  {error}" for error in stats.card_errors]

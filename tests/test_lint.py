@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, build_site, write_config
+from kb.stats import FORM_KINDS
 from test_import import png
 
 CARDS_PAGE = "Lint Cards.md"
@@ -38,8 +39,8 @@ CARDS = "\n".join([
     "- 箭头后面什么也没有 :->",                               # an arrow with nothing after it
     "- 代码里的填空 `{{c1 答案}}` 不算",                       # a cloze inside code
     "- 公式 {{c1 $x^{a_{b}}$}} 里的花括号",                     # }} inside math in a cloze
-    "- 重复的问题 :-> 答案一",
-    "- 重复的问题 :-> 答案二",                                 # the same question: the same card id
+    "- 这是一个重复的问题 :-> 答案一",
+    "- 这是一个重复的问题 :-> 答案二",                                # the same question: the same card id
     "- ![图](../assets/present.png)",
     "  occlusion:: 这不是-base64!!",                           # occlusion data that does not decode
     "- ![图](../assets/absent.png)",                           # occlusion whose image is missing
@@ -58,8 +59,8 @@ NAMES = "\n".join([   # no title of its own; a front matter key that does not ex
 ])
 SNIPPET = "---\ntitle: Lint Snippet\n---\n\n- 代码\n  - --8<-- \"no_such_module.py:section\"\n"
 SHARED_ID = "6721b8a2-0000-4000-8000-0000000000aa"
-IDS_A = f"---\ntitle: Lint Ids A\ndeck: test/Lint\n---\n\n- 甲 {{{{c1 一}}}}\n  id:: {SHARED_ID}\n"
-IDS_B = f"---\ntitle: Lint Ids B\ndeck: test/Lint\n---\n\n- 乙 {{{{c1 二}}}}\n  id:: {SHARED_ID}\n"
+IDS_A = f"---\ntitle: Lint Ids A\ndeck: test/Lint\n---\n\n- 甲页面的第一个块 {{{{c1 一}}}}\n  id:: {SHARED_ID}\n"
+IDS_B = f"---\ntitle: Lint Ids B\ndeck: test/Lint\n---\n\n- 乙页面的第一个块 {{{{c1 二}}}}\n  id:: {SHARED_ID}\n"
 PRIVATE = "---\ntitle: Lint Private\npublic: false\ndeck: test/Lint\n---\n\n- 空卡片 #card\n"
 
 
@@ -193,7 +194,9 @@ def test_a_missing_path_is_a_usage_error(tmp_path: Path):
 def test_the_checked_in_notes_have_no_errors():
     result = kb_command("lint", cwd=ROOT)
     assert result.returncode == 0, result.stdout
-    assert re.search(r"^0 errors, 0 warnings(, \d+ info)? in \d+ notes", result.stdout.splitlines()[-1])
+    assert re.search(r"^0 errors, \d+ warnings?(, \d+ info)? in \d+ notes", result.stdout.splitlines()[-1])
+    # Until every card is rewritten (issue 17), the only warnings are about the form of cards.
+    assert {p["kind"] for p in parse(result.stdout) if p["severity"] == "warning"} <= set(FORM_KINDS), result.stdout
 
 
 def test_the_strict_build_fails_on_exactly_the_errors_lint_reports(tmp_path: Path):
