@@ -51,6 +51,20 @@ PAPERS = {
                   "Unified Text-to-Text Transformer",
     "2002.04745": "Xiong et al. 2020. On Layer Normalization in the Transformer Architecture",
     "2302.13971": "Touvron et al. 2023. LLaMA: Open and Efficient Foundation Language Models",
+    "1709.07871": "Perez, Strub, de Vries, Dumoulin & Courville 2018. FiLM: Visual "
+                  "Reasoning with a General Conditioning Layer",
+    "2212.09748": "Peebles & Xie 2023. Scalable Diffusion Models with Transformers",
+    "2503.10622": "Zhu, Chen, He, LeCun & Liu 2025. Transformers without Normalization",
+    "2604.23434": "Verma 2026. When Does Removing LayerNorm Help? Activation Bounding "
+                  "as a Regime-Dependent Implicit Regularizer",
+    "2002.10444": "De & Smith 2020. Batch Normalization Biases Residual Blocks Towards "
+                  "the Identity Function in Deep Networks",
+    "1901.09321": "Zhang, Dauphin & Ma 2019. Fixup Initialization: Residual Learning "
+                  "Without Normalization",
+    "2101.08692": "Brock, De & Smith 2021. Characterizing signal propagation to close "
+                  "the performance gap in unnormalized ResNets",
+    "2102.06171": "Brock, De, Smith & Simonyan 2021. High-Performance Large-Scale Image "
+                  "Recognition Without Normalization",
 }
 # --8<-- [end:papers]
 
