@@ -50,6 +50,7 @@ PAPERS = {
     "1910.10683": "Raffel et al. 2019. Exploring the Limits of Transfer Learning with a "
                   "Unified Text-to-Text Transformer",
     "2002.04745": "Xiong et al. 2020. On Layer Normalization in the Transformer Architecture",
+    "1706.03762": "Vaswani et al. 2017. Attention Is All You Need",
     "2302.13971": "Touvron et al. 2023. LLaMA: Open and Efficient Foundation Language Models",
     "1709.07871": "Perez, Strub, de Vries, Dumoulin & Courville 2018. FiLM: Visual "
                   "Reasoning with a General Conditioning Layer",
