@@ -1,7 +1,9 @@
 """Anki packages (.apkg) of the notes' flashcards, written with genanki.
 
-* One package per deck; the deck's name comes from the front matter, with ``/``
-  read as Anki's ``::`` (``being/Normalization`` becomes ``being::Normalization``).
+* One package per deck, named after the site: the decks' common root (the notes'
+  ``deck:: being/Normalization``) becomes the site's name in Anki (``归一化知识库``),
+  and a deck below it keeps its place there (``being/Normalization/Extra`` becomes
+  ``归一化知识库::Extra``); ``/`` is read as Anki's ``::``.
 * Our own model ids (genanki's built-in cloze model id is shared by everyone, and
   another add-on's changes to it would reach our notes).
 * Each note's GUID is derived from its id (``kb.cards``), never from its fields:
@@ -108,14 +110,26 @@ OCCLUSION_MODEL = genanki.Model(
 RE_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
 
 
-def anki_deck_name(deck: str) -> str:
-    """``being/Normalization`` -> ``being::Normalization`` (Anki's subdeck separator)."""
-    return "::".join(part.strip() for part in deck.split("/") if part.strip())
+def _segments(deck: str) -> list[str]:
+    return [part.strip() for part in deck.split("/") if part.strip()]
 
 
-def package_file_name(deck: str) -> str:
-    """A stable file name for a deck's package: ``being/Normalization`` -> ``being-Normalization.apkg``."""
-    stem = re.sub(r"[^\w.-]+", "-", deck.replace("/", "-"), flags=re.UNICODE).strip("-.")
+def anki_deck_names(decks: Iterable[str], site_name: str) -> dict[str, str]:
+    """Each deck's name in Anki: the decks' common root is the site, the rest stays below it.
+
+    ``{"being/Normalization"}`` -> ``{"being/Normalization": "归一化知识库"}``;
+    ``being/A`` and ``being/B`` -> ``归一化知识库::A`` and ``归一化知识库::B``.
+    """
+    paths = {deck: _segments(deck) for deck in decks}
+    root = min(paths.values(), key=len, default=[])
+    depth = next((i for i, part in enumerate(root) if any(p[i] != part for p in paths.values())), len(root))
+    site = site_name.strip().replace("::", ":") or "deck"
+    return {deck: "::".join([site] + parts[depth:]) for deck, parts in paths.items()}
+
+
+def package_file_name(anki_name: str) -> str:
+    """A stable file name for a deck's package: ``归一化知识库::Extra`` -> ``归一化知识库-Extra.apkg``."""
+    stem = re.sub(r"[^\w.-]+", "-", anki_name.replace("::", "-"), flags=re.UNICODE).strip("-.")
     return f"{stem or 'deck'}.apkg"
 
 
@@ -208,9 +222,9 @@ def _changed_paths(paths: list[str], repo: Path) -> set[Path]:
     return changed
 
 
-def write_package(deck: str, notes: list[Note], path: Path, timestamp: float) -> list[str]:
-    """Write the deck's notes to ``path``; return the media file names it carries."""
-    anki_deck = genanki.Deck(deck_id(deck), anki_deck_name(deck))
+def write_package(deck: str, anki_name: str, notes: list[Note], path: Path, timestamp: float) -> list[str]:
+    """Write the deck's notes to ``path`` as the Anki deck ``anki_name``; return the media file names it carries."""
+    anki_deck = genanki.Deck(deck_id(deck), anki_name)
     media: dict[str, Path] = {}
     for note in notes:
         anki_deck.add_note(genanki_note(note))

@@ -3,13 +3,19 @@
 * ``on_page_markdown``: read the cards of every note page (a page whose front
   matter names a ``deck``) from its source file; a card error is logged with
   ``file:line``, which fails the strict build.
+* ``on_nav``: remember the order of the pages in the navigation (the learning
+  path's, kb/learning_path.py): cards.json lists the cards in that order, then in
+  their order on the page, and the review page serves new cards in that order.
+* ``on_post_page``: the home page's ``<!-- kb:anki-deck -->`` becomes the link
+  to the Anki package(s).
 * ``on_post_build``: write ``site/cards.json`` (every card, math rendered with
-  KaTeX), one ``site/<deck>.apkg`` per deck, and copy the ts-fsrs scheduler
-  (npm, pinned) into the site for the review page.
+  KaTeX), one ``site/<deck>.apkg`` per deck (named after the site), and copy the
+  ts-fsrs scheduler (npm, pinned) into the site for the review page.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -20,6 +26,8 @@ from typing import TYPE_CHECKING
 
 # MkDocs loads this file by path; make the `kb` package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mkdocs.utils import get_relative_url  # noqa: E402
 
 from kb import anki_export, card_html, frontmatter, katex  # noqa: E402
 from kb.cards import Note, PageInfo, duplicate_ids, extract_notes  # noqa: E402
@@ -38,12 +46,46 @@ TS_FSRS_UMD = ROOT / "node_modules" / "ts-fsrs" / "dist" / "index.umd.js"
 TS_FSRS_SITE_PATH = "assets/vendor/ts-fsrs.umd.js"
 CARDS_JSON = "cards.json"
 RE_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n", re.DOTALL)
+ANKI_MARKER = "<!-- kb:anki-deck -->"   # on the home page
 
 _notes: dict[str, list[Note]] = {}   # by page src_uri, for the current build
+_nav_order: dict[str, int] = {}      # page src_uri -> its place in the navigation
 
 
 def on_pre_build(*, config: MkDocsConfig) -> None:
     _notes.clear()   # `mkdocs serve` rebuilds in the same process
+
+
+def on_nav(nav, *, config: MkDocsConfig, files: Files):
+    _nav_order.clear()
+    _nav_order.update({page.file.src_uri: index for index, page in enumerate(nav.pages)})
+    return nav
+
+
+def _decks() -> dict[str, list[Note]]:
+    """Every deck's notes, in the navigation's page order, then in their order on the page."""
+    decks: dict[str, list[Note]] = {}
+    for note in _notes_in_order():
+        decks.setdefault(note.page.deck, []).append(note)
+    return decks
+
+
+def _notes_in_order() -> list[Note]:
+    order = sorted(_notes, key=lambda uri: (_nav_order.get(uri, len(_nav_order)), uri))
+    return [note for uri in order for note in _notes[uri]]
+
+
+def on_post_page(output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+    if not page.is_homepage or ANKI_MARKER not in output:
+        return None
+    names = anki_export.anki_deck_names(_decks(), config.site_name)
+    links = []
+    for deck, deck_notes in _decks().items():
+        file_name = anki_export.package_file_name(names[deck])
+        cards = sum(len(n.cards) for n in deck_notes)
+        links.append(f'<a href="{html.escape(get_relative_url(file_name, page.url))}" download>'
+                     f'下载 Anki 卡组「{html.escape(names[deck])}」</a>（{cards} 张卡片）')
+    return output.replace(ANKI_MARKER, "；".join(links) or "还没有卡片。")
 
 
 def page_info(page: Page, config: MkDocsConfig) -> PageInfo | None:
@@ -112,7 +154,7 @@ def card_records(notes: list[Note], renderer: katex.KatexRenderer) -> tuple[list
 
 def on_post_build(*, config: MkDocsConfig) -> None:
     site = Path(config.site_dir)
-    notes = [note for uri in sorted(_notes) for note in _notes[uri]]
+    notes = _notes_in_order()
     # Ids shared across pages (a page's own duplicates were reported with its other errors).
     for error in duplicate_ids(notes, across_pages=True):
         log.warning("%s", error)
@@ -126,21 +168,20 @@ def on_post_build(*, config: MkDocsConfig) -> None:
     for error in errors:
         log.warning("%s", error)   # "<page>:<line>: math: ..."
 
-    decks: dict[str, list[Note]] = {}
-    for note in notes:
-        decks.setdefault(note.page.deck, []).append(note)
+    decks = _decks()
+    names = anki_export.anki_deck_names(decks, config.site_name)
     deck_entries = []
     for deck, deck_notes in sorted(decks.items()):
-        file_name = anki_export.package_file_name(deck)
+        file_name = anki_export.package_file_name(names[deck])
         sources = sorted({Path(config.docs_dir) / n.page.src_uri for n in deck_notes}
                          | {f for n in deck_notes for f in n.media})
         stamp = anki_export.source_timestamp(sources, ROOT)
         try:
-            anki_export.write_package(deck, deck_notes, site / file_name, stamp)
+            anki_export.write_package(deck, names[deck], deck_notes, site / file_name, stamp)
         except ValueError as err:
             log.warning("cards: %s", err)
             continue
-        deck_entries.append({"name": deck, "anki": anki_export.anki_deck_name(deck), "apkg": file_name,
+        deck_entries.append({"name": deck, "anki": names[deck], "apkg": file_name,
                              "notes": len(deck_notes),
                              "cards": sum(len(n.cards) for n in deck_notes)})
 

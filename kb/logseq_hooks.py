@@ -10,9 +10,12 @@
 * ``on_page_read_source``: a note without YAML front matter gets one from its
   Logseq page properties (``title::``, ``deck::``, ...), so MkDocs does not read
   them as MultiMarkdown metadata.
-* ``on_nav``: namespaced notes under their parent (kb/navigation.py).
+* ``on_nav``: the notes in the learning path's order (kb/learning_path.py,
+  kb/navigation.py); 项目指标 leaves the navigation for the footer.
 * ``on_page_markdown``: tell the extension which page it renders; ``toc: false``
-  hides the table of contents; ``tags`` becomes the list Material's tags plugin takes.
+  hides the table of contents; ``tags`` becomes the list Material's tags plugin takes;
+  the home page gets the 学习路径.
+* ``on_page_content``: a note on the path ends with 上一篇 / 下一篇.
 * ``on_post_build``: write the pages not written yet to ``not-written-yet.json``.
 """
 
@@ -29,10 +32,11 @@ from typing import TYPE_CHECKING
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mkdocs.structure.files import File  # noqa: E402
+from mkdocs.utils import get_relative_url  # noqa: E402
 
 import yaml  # noqa: E402
 
-from kb import frontmatter, navigation, page_names  # noqa: E402
+from kb import frontmatter, learning_path, navigation, page_names  # noqa: E402
 from kb.graph import Graph, build_graph  # noqa: E402
 from kb.source_paths import shown_source  # noqa: E402
 
@@ -48,6 +52,8 @@ EXTENSION = "kb.logseq"
 MISSING_PAGES_FILE = "not-written-yet.json"
 
 _graph: Graph | None = None
+_path: learning_path.LearningPath | None = None
+_path_pages: list[Page] = []     # the notes in the path's order (on_nav)
 _tag_page_dir: tempfile.TemporaryDirectory | None = None
 
 
@@ -67,6 +73,7 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
     for file in notes:
         if file.src_uri not in public:
             files.remove(file)
+    _read_learning_path(config, _graph)
     _add_tag_pages(files, config, _graph)
     _give_readable_urls(files, _graph, config)
     missing = _graph.missing()
@@ -79,6 +86,27 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
             uri, _, line = place.rpartition(":")
             log.warning("%s:%s: [[%s]] links to a page that is not written yet", shown_source(config, uri), line, name)
     return files
+
+
+def _read_learning_path(config: MkDocsConfig, graph: Graph) -> None:
+    global _path
+    file = learning_path.path_file(config.config_file_path)
+    try:
+        _path = learning_path.read(file, learning_path.PATH_FILE)
+    except learning_path.LearningPathError as err:
+        _path = None
+        log.warning("%s", err)
+        return
+    if _path is None:
+        return
+
+    def resolve(name: str) -> str | None:
+        note = graph.resolve(name)
+        return note.src_uri if note is not None and not note.generated else None
+
+    notes = [(note.src_uri, note.title) for note in graph.notes if not note.generated]
+    for problem in learning_path.problems(_path, resolve, notes):
+        log.warning("%s", problem)
 
 
 def _add_tag_pages(files: Files, config: MkDocsConfig, graph: Graph) -> None:
@@ -125,15 +153,26 @@ def on_page_read_source(page: Page, config: MkDocsConfig) -> str | None:
 
 
 def on_nav(nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation | None:
+    global _path_pages
+    config.extra["kb_footer_links"] = navigation.footer_links(files)   # partials/copyright.html
     if _graph is None:
         return None
-    return navigation.nest_notes(nav, _graph)
+    nav = navigation.nest_notes(nav, _graph, _path)
+    _path_pages = [page for page in nav.pages if _path is not None and _graph.note_at(page.file.src_uri)
+                   and not _graph.note_at(page.file.src_uri).generated]
+    return nav
 
 
 def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
     note = _graph.note_at(page.file.src_uri) if _graph is not None else None
     if note is None:
         config.mdx_configs[EXTENSION] = {}  # an ordinary page: the extension stays out
+        if page.is_homepage and _path is not None and learning_path.HOME_MARKER in markdown:
+            def link(title: str) -> str | None:
+                note = _graph.resolve(title)
+                note_file = files.get_file_from_path(note.src_uri) if note is not None else None
+                return get_relative_url(note_file.url, page.url) if note_file is not None else None
+            return markdown.replace(learning_path.HOME_MARKER, learning_path.home_markdown(_path, link))
         return None
     # MkDocs drops the blank lines after the front matter; count them back.
     body = note.front.body
@@ -152,6 +191,21 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
         # value of the wrong type (already a front matter problem with its line) none.
         page.meta["tags"] = frontmatter.names_of(page.meta["tags"])
     return None
+
+
+def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+    """A note on the learning path ends with links to the pages before and after it."""
+    position = next((i for i, other in enumerate(_path_pages) if other is page), None)
+    if position is None:
+        return None
+
+    def neighbour(index: int) -> tuple[str, str] | None:
+        if not 0 <= index < len(_path_pages):
+            return None
+        other = _path_pages[index]
+        return _graph.note_at(other.file.src_uri).title, get_relative_url(other.url, page.url)
+
+    return html + learning_path.neighbours_html(neighbour(position - 1), neighbour(position + 1))
 
 
 def on_post_build(*, config: MkDocsConfig) -> None:

@@ -1,11 +1,14 @@
-"""The site navigation for notes, generated from their titles (no hand-kept list).
+"""The site navigation for notes: the learning path's order, else their titles.
 
 MkDocs' own navigation would list ``docs/pages/`` flat, as Logseq stores it. Here
-the notes become one section, ``笔记``, in which a namespaced page sits under its
-parent: ``Batch Normalization/维度理解`` appears as ``维度理解`` inside the section
-``Batch Normalization``, whose first entry is the parent page itself (when it is
-written). Generated tag pages go into a section ``标签`` after the tags index.
-Everything else in the navigation stays where MkDocs put it.
+the notes become one section, ``笔记``. With a learning path (kb/learning_path.py)
+it holds one section per stage, the pages in the path's order. Without one, a
+namespaced page sits under its parent: ``Batch Normalization/维度理解`` appears as
+``维度理解`` inside the section ``Batch Normalization``, whose first entry is the
+parent page itself (when it is written). Either way a namespaced page is listed by
+its last segment. Generated tag pages go into a section ``标签`` after the tags
+index. Pages for the project's developers (``FOOTER_PAGES``) leave the navigation
+and are linked from the footer. Everything else stays where MkDocs put it.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ if TYPE_CHECKING:
     from mkdocs.structure.nav import Navigation
 
     from kb.graph import Graph
+    from kb.learning_path import LearningPath
 
 NOTES_SECTION = "笔记"
 TAGS_SECTION = "标签"
 TAGS_INDEX = "tags.md"
+FOOTER_PAGES = ("metrics.md",)   # 项目指标: for the project's developers, not for learners
 
 
 @dataclass
@@ -95,24 +100,51 @@ def _pages(items: list) -> list[Page]:
     return found
 
 
-def nest_notes(nav: Navigation, graph: Graph) -> Navigation:
-    """Rebuild the navigation's note entries as a namespace tree; returns ``nav``."""
+def _stage_items(path: LearningPath, graph: Graph, notes: list[tuple[str, Page]], parent: Section) -> list:
+    """One section per stage of the path, its pages in the path's order."""
+    page_of = {id(graph.resolve(title)): page for title, page in notes}
+    sections = []
+    for stage in path.stages:
+        section = Section(stage.name, [])
+        section.parent = parent
+        for step in stage.steps:
+            page = page_of.get(id(graph.resolve(step.title)))
+            if page is not None:   # kb/learning_path.problems reports the others
+                page.parent = section
+                section.children.append(page)
+        if section.children:
+            sections.append(section)
+    return sections
+
+
+def nest_notes(nav: Navigation, graph: Graph, path: LearningPath | None = None) -> Navigation:
+    """Rebuild the navigation's note entries in the path's order, else as a namespace tree.
+
+    Returns ``nav``; the pages in ``FOOTER_PAGES`` are no longer in it.
+    """
     notes, tag_pages = [], []
     tags_index = None
+    footer = set()
     for page in nav.pages:
         note = graph.note_at(page.file.src_uri)
         if note is not None:
             (tag_pages if note.generated else notes).append((note.title, page))
         elif page.file.src_uri == TAGS_INDEX:
             tags_index = page
+        elif page.file.src_uri in FOOTER_PAGES:
+            footer.add(id(page))
     moved = {id(page) for _, page in notes + tag_pages} | ({id(tags_index)} if tags_index else set())
-    position = _first_index(nav.items, moved)
-    items = _remove(nav.items, moved)
+    items = _remove(nav.items, footer)
+    position = _first_index(items, moved)
+    items = _remove(items, moved)
 
     new_sections = []
     if notes:
         section = Section(NOTES_SECTION, [])
-        section.children = _items(_namespace_tree(notes), section)
+        if path is not None:
+            section.children = _stage_items(path, graph, notes, section)
+        else:
+            section.children = _items(_namespace_tree(notes), section)
         new_sections.append(section)
         # A namespaced page is listed under its parent: the last segment is enough there.
         for title, page in notes:
@@ -134,6 +166,22 @@ def nest_notes(nav: Navigation, graph: Graph) -> Navigation:
     return nav
 
 
+def _front_matter_title(page_file) -> str | None:
+    _, meta = get_data(Path(page_file.abs_src_path).read_text(encoding="utf-8-sig"))
+    title = meta.get("title")
+    return title.strip() if isinstance(title, str) and title.strip() else None
+
+
+def footer_links(files) -> list[dict[str, str]]:
+    """The ``FOOTER_PAGES`` that exist, as ``{"title", "url"}`` (URL relative to the site root)."""
+    found = []
+    for src_uri in FOOTER_PAGES:
+        page_file = files.get_file_from_path(src_uri)
+        if page_file is not None and page_file.abs_src_path:
+            found.append({"title": _front_matter_title(page_file) or page_file.name, "url": page_file.url})
+    return found
+
+
 def _title_sections_from_index(items: list) -> None:
     """A folder's section takes the ``title:`` of its index page (``experiments/`` → 实验).
 
@@ -146,10 +194,8 @@ def _title_sections_from_index(items: list) -> None:
         _title_sections_from_index(item.children)
         index = next((child for child in item.children if isinstance(child, Page)
                       and child.file.name == "index" and child.file.abs_src_path), None)
-        if index is not None:
-            _, meta = get_data(Path(index.file.abs_src_path).read_text(encoding="utf-8-sig"))
-            if isinstance(meta.get("title"), str) and meta["title"].strip():
-                item.title = meta["title"].strip()
+        if index is not None and _front_matter_title(index.file):
+            item.title = _front_matter_title(index.file)
 
 
 def _relink(nav: Navigation) -> None:

@@ -16,6 +16,7 @@ import anki.collection as anki_collection  # noqa: E402 - pinned in requirements
 Collection = anki_collection.Collection
 
 DECK = "being/Normalization"
+ANKI_NAME = "归一化知识库"
 T0 = 1_724_172_031   # package timestamps (seconds)
 
 
@@ -47,28 +48,32 @@ def collection(tmp_path: Path):
 
 
 def test_names():
-    assert anki_export.anki_deck_name(DECK) == "being::Normalization"
-    assert anki_export.package_file_name(DECK) == "being-Normalization.apkg"
+    # The site's name, not the author's namespace (issue 18); a deck below the root keeps its place.
+    assert anki_export.anki_deck_names([DECK], "归一化知识库") == {DECK: "归一化知识库"}
+    assert anki_export.anki_deck_names(["being/A", "being/B/C"], "站") == {"being/A": "站::A", "being/B/C": "站::B::C"}
+    assert anki_export.anki_deck_names([DECK, DECK + "/Extra"], "站") == {DECK: "站", DECK + "/Extra": "站::Extra"}
+    assert anki_export.package_file_name("归一化知识库") == "归一化知识库.apkg"
+    assert anki_export.package_file_name("站::B::C") == "站-B-C.apkg"
     assert anki_export.anki_tags(["Batch Normalization", "Algorithm", "Algorithm"]) == \
         ["Batch_Normalization", "Algorithm"]
 
 
 def test_same_sources_give_the_same_bytes(docs, tmp_path):
     notes = seed_notes(docs)
-    anki_export.write_package(DECK, notes, tmp_path / "a.apkg", T0)
-    anki_export.write_package(DECK, notes, tmp_path / "b.apkg", T0)
+    anki_export.write_package(DECK, ANKI_NAME, notes, tmp_path / "a.apkg", T0)
+    anki_export.write_package(DECK, ANKI_NAME, notes, tmp_path / "b.apkg", T0)
     assert (tmp_path / "a.apkg").read_bytes() == (tmp_path / "b.apkg").read_bytes()
 
 
 def test_anki_imports_every_card_of_the_note(docs, tmp_path, collection):
-    media = anki_export.write_package(DECK, seed_notes(docs), tmp_path / "deck.apkg", T0)
+    media = anki_export.write_package(DECK, ANKI_NAME, seed_notes(docs), tmp_path / "deck.apkg", T0)
     assert media == ["image_1724172031817_0.png"]
     import_package(collection, tmp_path / "deck.apkg")
 
     assert collection.note_count() == 8
     assert collection.card_count() == 15
-    assert "being::Normalization" in [d.name for d in collection.decks.all_names_and_ids()]
-    assert len(collection.find_cards('deck:"being::Normalization"')) == 15
+    assert ANKI_NAME in [d.name for d in collection.decks.all_names_and_ids()]
+    assert len(collection.find_cards(f'deck:"{ANKI_NAME}"')) == 15
 
     # A cloze question hides its answer; the answer shows it.
     (card_id,) = collection.find_cards("高斯分布")
@@ -88,7 +93,7 @@ def test_anki_imports_every_card_of_the_note(docs, tmp_path, collection):
 
 def test_math_reaches_anki_as_tex(docs, tmp_path, collection):
     notes = seed_notes(docs, {1: "+ 归一化 :-> $\\hat{x}_i = \\frac{x_i - \\mu_{B}}{\\sqrt{\\sigma_{B}^2}}$"})
-    anki_export.write_package(DECK, notes, tmp_path / "deck.apkg", T0)
+    anki_export.write_package(DECK, ANKI_NAME, notes, tmp_path / "deck.apkg", T0)
     import_package(collection, tmp_path / "deck.apkg")
     (card_id,) = collection.find_cards("")
     answer = collection.get_card(card_id).answer()
@@ -121,7 +126,7 @@ def test_reimporting_an_edited_note_updates_it_and_keeps_its_history(docs, tmp_p
 
 
 def _package(docs: Path, path: Path, lines: dict[int, str], timestamp: float) -> Path:
-    anki_export.write_package(DECK, seed_notes(docs, lines), path, timestamp)
+    anki_export.write_package(DECK, ANKI_NAME, seed_notes(docs, lines), path, timestamp)
     return path
 
 
@@ -132,7 +137,8 @@ def test_anki_imports_the_sites_whole_deck_as_cards_json_lists_it(built_site: Pa
 
     cards = json.loads((built_site / "cards.json").read_text(encoding="utf-8"))["cards"]
     deck_cards = [c for c in cards if c["deck"] == DECK]
-    import_package(collection, built_site / anki_export.package_file_name(DECK))
+    import_package(collection, built_site / "归一化知识库.apkg")   # named after the site (mkdocs.yml site_name)
+    assert collection.decks.id_for_name("归一化知识库") is not None
     assert collection.card_count() == len(deck_cards)
     assert collection.note_count() == len({c["note"] for c in deck_cards})
     for card_id in collection.find_cards(""):

@@ -25,8 +25,8 @@ def test_every_card_of_the_original_note_is_in_cards_json(built_site):
     cloze = next(c for c in note if "0-1 高斯分布" in c["back"])
     assert "0-1 高斯分布" not in cloze["front"] and "{{c1::0-1 高斯分布}}" in cloze["anki"]
     assert "Algorithm" in cloze["tags"]
-    assert data["decks"] == [{"name": "being/Normalization", "anki": "being::Normalization",
-                              "apkg": "being-Normalization.apkg", "notes": len({c["note"] for c in data["cards"]}),
+    assert data["decks"] == [{"name": "being/Normalization", "anki": "归一化知识库",
+                              "apkg": "归一化知识库.apkg", "notes": len({c["note"] for c in data["cards"]}),
                               "cards": len(data["cards"])}]
 
 
@@ -56,7 +56,7 @@ def test_math_in_cards_is_rendered_and_kept_as_tex_for_anki():
 
 
 def test_apkg_and_scheduler_are_in_the_site(built_site):
-    with zipfile.ZipFile(built_site / "being-Normalization.apkg") as apkg:
+    with zipfile.ZipFile(built_site / "归一化知识库.apkg") as apkg:
         names = apkg.namelist()
         media = json.loads(apkg.read("media"))
     assert "collection.anki2" in names and "image_1724172031817_0.png" in media.values()

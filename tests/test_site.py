@@ -190,7 +190,7 @@ def test_snippet_section_is_included_verbatim(built_site: Path):
     source = (ROOT / "snippets" / "batch_norm.py").read_text(encoding="utf-8")
     section = re.search(r"# --8<-- \[start:batch_norm\]\n(.*?)# --8<-- \[end:batch_norm\]",
                         source, re.DOTALL).group(1)
-    page = (built_site / "index.html").read_text(encoding="utf-8")
+    page = (built_site / "pages" / "batch-normalization" / "前向和反向传播" / "index.html").read_text(encoding="utf-8")
     blocks = [html.unescape(re.sub(r"<[^>]+>", "", code))
               for code in re.findall(r"<code>(.*?)</code>", page, re.DOTALL)]
     assert section.rstrip("\n") in [b.rstrip("\n") for b in blocks]

@@ -1,0 +1,194 @@
+"""The learning path (learning-path.yml, kb/learning_path.py): every note on it, once, in
+teaching order; the home page, the navigation, 上一篇 / 下一篇 and the review queue follow it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT
+from kb import learning_path, page_names
+from kb.graph import build_graph
+
+PAGES_DIR = ROOT / "docs" / "pages"
+
+
+def project_path() -> learning_path.LearningPath:
+    path = learning_path.read(ROOT / learning_path.PATH_FILE, learning_path.PATH_FILE)
+    assert path is not None, f"{learning_path.PATH_FILE} is missing"
+    return path
+
+
+def soup(site: Path, page: str) -> BeautifulSoup:
+    return BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
+
+
+def note_url(title: str) -> str:
+    return page_names.dest_uri_for_title(title).removesuffix("index.html")
+
+
+def test_every_note_page_is_on_the_path_once():
+    """A new page under docs/pages/ fails here until it is given its place in learning-path.yml."""
+    files = sorted(PAGES_DIR.glob("*.md"))
+    graph = build_graph([(f"pages/{f.name}", f.read_text(encoding="utf-8")) for f in files])
+    notes = [n for n in graph.notes if not n.generated]
+    assert {n.src_uri for n in notes} == {f"pages/{f.name}" for f in files}   # every file is a public note
+    on_path = [graph.resolve(step.title) for step in project_path().steps]
+    assert None not in on_path, [s.title for s in project_path().steps if graph.resolve(s.title) is None]
+    uris = [note.src_uri for note in on_path]
+    assert len(uris) == len(set(uris)), "a page is on the path twice"
+    assert sorted(uris) == sorted(f"pages/{f.name}" for f in files), \
+        set(f"pages/{f.name}" for f in files) - set(uris)
+
+
+def test_the_path_teaches_prerequisites_first():
+    titles = [step.title for step in project_path().steps]
+    before = [("covariate shift", "Internal Covariate Shift"),
+              ("Internal Covariate Shift", "Batch Normalization/前向和反向传播"),
+              ("Batch Normalization/前向和反向传播", "Batch Normalization/维度理解"),
+              ("Batch Normalization/维度理解", "Batch Normalization/Moving average"),
+              ("Batch Normalization/Moving average", "BN 实践与陷阱"),
+              ("Normalization 家族", "Layer Normalization"),
+              ("Batch Normalization/维度理解", "Batch Normalization/多卡同步")]
+    for first, then in before:
+        assert titles.index(first) < titles.index(then), (first, then)
+    assert all(step.teaches for step in project_path().steps)
+
+
+def test_problems_name_the_line_of_the_list():
+    text = ("- stage: 一\n"
+            "  pages:\n"
+            "    - page: A\n"
+            "      teaches: a\n"
+            "    - page: Nowhere\n"
+            "      teaches: x\n"
+            "- stage: 二\n"
+            "  pages:\n"
+            "    - page: a\n"
+            "      teaches: again\n")
+    path = learning_path.parse(text, "learning-path.yml")
+    known = {"a": "pages/A.md", "b": "pages/B.md"}
+    found = learning_path.problems(path, lambda name: known.get(name.lower()),
+                                   [("pages/A.md", "A"), ("pages/B.md", "B")])
+    assert found == [
+        "learning-path.yml:5: no note is titled 'Nowhere'",
+        "learning-path.yml:9: 'a' is already on the path (line 3)",
+        "learning-path.yml:7: the note 'B' (pages/B.md) is not on the learning path: "
+        "add it where it belongs in the teaching order",
+    ]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("- stage: 一\n  pages: []\n", "learning-path.yml:2: a stage's pages must be a non-empty list"),
+    ("- stage: 一\n  pages:\n    - page: A\n", "learning-path.yml:3: a page entry has no 'teaches'"),
+    ("- stage: 一\n  pages:\n    - page: A\n      teaches: a\n      why: b\n",
+     "learning-path.yml:5: unknown key 'why' in a page entry (expected page, teaches)"),
+    ("- stage: 一\n  pages:\n    - page: A\n      teaches: ''\n", "learning-path.yml:4: teaches must be non-empty text"),
+    ("stage: 一\n", "learning-path.yml:1: the path must be a list of stages"),
+    ("- stage: [\n", "learning-path.yml:2: not valid YAML"),
+])
+def test_a_malformed_list_is_an_error_with_file_and_line(text, message):
+    with pytest.raises(learning_path.LearningPathError) as err:
+        learning_path.parse(text, "learning-path.yml")
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_home_page_lists_every_note_in_path_order_with_a_line_each(built_site):
+    home = soup(built_site, "index.html")
+    items = home.select("article ol.kb-path > li")
+    steps = project_path().steps
+    assert [unquote(li.a["href"]) for li in items] == [note_url(step.title) for step in steps]
+    assert [li.select_one(".kb-path__teaches").get_text().lstrip("：") for li in items] == [s.teaches for s in steps]
+    assert [h.get_text() for h in home.select("article h3.kb-path__stage")] == [s.name for s in project_path().stages]
+    # The review page and the Anki package are one click away.
+    links = {unquote(a["href"]) for a in home.select("article a[href]")}
+    assert "review/" in links and "归一化知识库.apkg" in links
+
+
+def test_navigation_lists_the_notes_in_path_order_by_stage(built_site):
+    nav = soup(built_site, "index.html").select_one("nav.md-nav--primary")
+    notes = next(item for item in nav.select("li.md-nav__item--nested")
+                 if item.find("label") and item.find("label").get_text(strip=True) == "笔记")
+    hrefs = [unquote(a["href"]) for a in notes.select("a.md-nav__link[href]")]
+    assert hrefs == [note_url(step.title) for step in project_path().steps]
+    stages = [label.get_text(strip=True) for label in notes.select("li.md-nav__item--nested > label")][1:]
+    assert stages == [stage.name for stage in project_path().stages]
+
+
+def test_metrics_page_is_in_the_footer_not_the_navigation(built_site):
+    for page in ("index.html", "pages/relu/index.html"):
+        html = soup(built_site, page)
+        nav_links = [unquote(a["href"]) for a in html.select("nav.md-nav--primary a[href]")]
+        assert not any(href.rstrip("/").endswith("metrics") for href in nav_links), page
+        footer = html.select_one("footer a.kb-footer-link")
+        assert footer is not None and footer.get_text(strip=True) == "项目指标", page
+    assert (built_site / "metrics" / "index.html").is_file()
+
+
+def test_each_note_ends_with_previous_and_next_along_the_path(built_site):
+    steps = project_path().steps
+    for index, step in enumerate(steps):
+        page = soup(built_site, page_names.dest_uri_for_title(step.title))
+        article = page.select_one("article")
+        # The page's last part, after the linked references (only the theme's dates follow).
+        parts = [el for el in article.find_all(recursive=False) if "md-source-file" not in (el.get("class") or [])]
+        nav = parts[-1]
+        assert nav.name == "nav" and "kb-path-nav" in nav["class"], step.title
+        prev, following = nav.select_one("a[rel=prev]"), nav.select_one("a[rel=next]")
+        if index == 0:
+            assert prev is None
+        else:
+            assert prev.get_text(" ", strip=True) == "上一篇 " + steps[index - 1].title
+        if index == len(steps) - 1:
+            assert following is None
+        else:
+            assert following.get_text(" ", strip=True) == "下一篇 " + steps[index + 1].title
+            # The relative link reaches the next page.
+            target = (built_site / page_names.dest_uri_for_title(step.title)).parent / unquote(following["href"])
+            assert (target / "index.html").resolve() == \
+                (built_site / page_names.dest_uri_for_title(steps[index + 1].title)).resolve()
+
+
+def test_cards_json_lists_cards_in_path_order_then_page_order(built_site):
+    cards = json.loads((built_site / "cards.json").read_text(encoding="utf-8"))["cards"]
+    titles = [step.title for step in project_path().steps]
+    # A card's page is named by its title; a namespaced page by its whole title.
+    pages = [titles.index(card["page"]) for card in cards]
+    assert pages == sorted(pages)
+    for title in set(card["page"] for card in cards):
+        lines = [int(re.search(r":(\d+)$", c["source"]).group(1)) for c in cards if c["page"] == title]
+        assert lines == sorted(lines), title
+    assert cards[0]["page"] == next(t for t in titles if t in {c["page"] for c in cards})
+
+
+def test_a_site_without_the_list_keeps_its_namespace_order(tmp_path):
+    from conftest import build_site, write_config
+    docs = tmp_path / "docs" / "pages"
+    docs.mkdir(parents=True)
+    (docs / "B.md").write_text("title:: B\n\n- b\n", encoding="utf-8")
+    (docs / "A.md").write_text("title:: A\n\n- a\n", encoding="utf-8")
+    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    result = build_site(tmp_path / "site", write_config(tmp_path, tmp_path / "docs"))
+    assert result.returncode == 0, result.stderr
+    nav = soup(tmp_path / "site", "index.html").select_one("nav.md-nav--primary")
+    assert [a.get_text(strip=True) for a in nav.select("a.md-nav__link[href*='pages/']")] == ["A", "B"]
+
+
+def test_a_note_left_off_the_list_fails_the_strict_build(tmp_path):
+    from conftest import build_site, write_config
+    docs = tmp_path / "docs" / "pages"
+    docs.mkdir(parents=True)
+    (docs / "A.md").write_text("title:: A\n\n- a\n", encoding="utf-8")
+    (docs / "B.md").write_text("title:: B\n\n- b\n", encoding="utf-8")
+    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    (tmp_path / learning_path.PATH_FILE).write_text("- stage: 一\n  pages:\n    - page: A\n      teaches: a\n",
+                                                    encoding="utf-8")
+    result = build_site(tmp_path / "site", write_config(tmp_path, tmp_path / "docs"))
+    assert result.returncode != 0
+    assert "learning-path.yml:1: the note 'B' (pages/B.md) is not on the learning path" in result.stderr
