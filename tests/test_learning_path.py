@@ -167,28 +167,27 @@ def test_cards_json_lists_cards_in_path_order_then_page_order(built_site):
     assert cards[0]["page"] == next(t for t in titles if t in {c["page"] for c in cards})
 
 
-def test_a_site_without_the_list_keeps_its_namespace_order(tmp_path):
+def build_small_site(folder: Path, path_text: str | None):
+    """A site with the notes A and B and, when given, a learning-path.yml."""
     from conftest import build_site, write_config
-    docs = tmp_path / "docs" / "pages"
+    docs = folder / "docs" / "pages"
     docs.mkdir(parents=True)
-    (docs / "B.md").write_text("title:: B\n\n- b\n", encoding="utf-8")
-    (docs / "A.md").write_text("title:: A\n\n- a\n", encoding="utf-8")
-    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
-    result = build_site(tmp_path / "site", write_config(tmp_path, tmp_path / "docs"))
+    for name in ("B", "A"):
+        (docs / f"{name}.md").write_text(f"title:: {name}\n\n- {name.lower()}\n", encoding="utf-8")
+    (folder / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    if path_text is not None:
+        (folder / learning_path.PATH_FILE).write_text(path_text, encoding="utf-8")
+    return build_site(folder / "site", write_config(folder, folder / "docs"))
+
+
+def test_a_site_without_the_list_keeps_its_namespace_order(tmp_path):
+    result = build_small_site(tmp_path, None)
     assert result.returncode == 0, result.stderr
     nav = soup(tmp_path / "site", "index.html").select_one("nav.md-nav--primary")
     assert [a.get_text(strip=True) for a in nav.select("a.md-nav__link[href*='pages/']")] == ["A", "B"]
 
 
 def test_a_note_left_off_the_list_fails_the_strict_build(tmp_path):
-    from conftest import build_site, write_config
-    docs = tmp_path / "docs" / "pages"
-    docs.mkdir(parents=True)
-    (docs / "A.md").write_text("title:: A\n\n- a\n", encoding="utf-8")
-    (docs / "B.md").write_text("title:: B\n\n- b\n", encoding="utf-8")
-    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
-    (tmp_path / learning_path.PATH_FILE).write_text("- stage: 一\n  pages:\n    - page: A\n      teaches: a\n",
-                                                    encoding="utf-8")
-    result = build_site(tmp_path / "site", write_config(tmp_path, tmp_path / "docs"))
+    result = build_small_site(tmp_path, "- stage: 一\n  pages:\n    - page: A\n      teaches: a\n")
     assert result.returncode != 0
     assert "learning-path.yml:1: the note 'B' (pages/B.md) is not on the learning path" in result.stderr
