@@ -66,6 +66,12 @@ PAPERS = {
                   "the performance gap in unnormalized ResNets",
     "2102.06171": "Brock, De, Smith & Simonyan 2021. High-Performance Large-Scale Image "
                   "Recognition Without Normalization",
+    "2203.00555": "Wang, Ma, Dong, Huang, Zhang & Wei 2022. DeepNet: Scaling "
+                  "Transformers to 1,000 Layers",
+    "2502.02732": "Kim et al. 2025. Peri-LN: Revisiting Normalization Layer in the "
+                  "Transformer Architecture",
+    "2410.01131": "Loshchilov, Hsieh, Sun & Ginsburg 2024. nGPT: Normalized Transformer "
+                  "with Representation Learning on the Hypersphere",
 }
 # --8<-- [end:papers]
 
