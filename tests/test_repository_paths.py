@@ -36,12 +36,18 @@ RE_UP_PATH = re.compile(r"(?<![\w.])(?:\.\./)+[^\s\"'`)\]>]*")
 RE_MARKDOWN_TARGET = re.compile(r"""\]\(<?((?:\.\./)+[^\s)>]*)|(?:src|href)=["']((?:\.\./)+[^"']*)""")
 
 
+# This file names such paths on purpose, as examples for the checks' own tests.
+THIS_FILE = Path(__file__).resolve().relative_to(ROOT).as_posix()
+
+
 def tracked_text_files() -> list[tuple[str, str]]:
-    """(path relative to the root, text) of every tracked file that is text."""
+    """(path relative to the root, text) of every tracked file that is text, but this one."""
     names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
                            check=True).stdout.decode().split("\0")
     files = []
     for name in filter(None, names):
+        if name == THIS_FILE:
+            continue
         data = (ROOT / name).read_bytes() if (ROOT / name).is_file() else b""
         if b"\0" in data:
             continue                                    # images and other binary files
@@ -162,7 +168,10 @@ def private_absolute_paths(name: str, text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def files() -> list[tuple[str, str]]:
-    return tracked_text_files()
+    found = tracked_text_files()
+    names = {name for name, _ in found}
+    assert {"README.md", "Makefile", ".ci/run", "tests/conftest.py"} <= names   # the scan sees the tree
+    return found
 
 
 def test_no_tracked_file_names_a_home_or_workspace_folder(files):
