@@ -27,13 +27,17 @@ SEQUENCE = [("good", 0), ("good", 0), ("good", 3600), ("again", 86400 * 2), ("ha
             ("easy", 86400 * 5), ("hard", 0)]
 START = datetime(2024, 8, 20, 16, 0, tzinfo=timezone.utc)
 
-NODE_RUNNER = r"""
+# Node code that defines load(path): run a browser script with `globalThis` as its global.
+NODE_LOADER = r"""
 const fs = require("fs");
-function load(path) {  // run a browser script with `globalThis` as its global
+function load(path) {
   const module = { exports: {} };
   new Function("exports", "module", "define", fs.readFileSync(path, "utf8"))(module.exports, module, undefined);
   return module.exports;
 }
+"""
+
+NODE_RUNNER = NODE_LOADER + r"""
 const FSRS = load(process.argv[2]);
 load(process.argv[3]);
 const K = globalThis.KBScheduler;

@@ -83,7 +83,7 @@ def test_review_two_cards_reload_export_and_import(page, site_url, built_site, t
 
 
 @pytest.mark.parametrize("content, reason", [
-    (b"{not json", "不是 JSON 文件"),
+    (b"{not json", "不是 JSON"),
     (json.dumps({"format": "something-else", "version": 1, "cards": {}}).encode(), "不是复习进度"),
     (json.dumps({"format": "kb-review-progress", "version": 1,
                  "cards": {"x-c1": {"due": "yesterday", "stability": 1, "difficulty": 5, "elapsed_days": 0,

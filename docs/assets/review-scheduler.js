@@ -13,6 +13,7 @@
   var RATINGS = { again: 1, hard: 2, good: 3, easy: 4 };
   var NUMBER_FIELDS = ["stability", "difficulty", "elapsed_days", "scheduled_days"];
   var COUNT_FIELDS = ["reps", "lapses", "learning_steps"];
+  var MIN_STABILITY = 0.001;   // ts-fsrs S_MIN: next_state() throws below it
 
   function scheduler(FSRS, options) {
     // Fuzz spreads due dates of cards learnt together; the parity test turns it off.
@@ -58,31 +59,46 @@
     return typeof value === "string" && !isNaN(new Date(value).getTime());
   }
 
-  /* Check a progress object (e.g. an imported file). Returns null when valid, else a message. */
-  function validate(data) {
-    if (!data || typeof data !== "object" || Array.isArray(data)) return "文件不是一个 JSON 对象";
-    if (data.format !== FORMAT) return "文件不是复习进度（format 应为 \"" + FORMAT + "\"）";
+  /* Check the frame of a progress object (format, version, a cards object); null when fine. */
+  function progressProblem(data) {
+    if (!data || typeof data !== "object" || Array.isArray(data)) return "不是一个 JSON 对象";
+    if (data.format !== FORMAT) return "不是复习进度（format 应为 \"" + FORMAT + "\"）";
     if (data.version !== VERSION) return "不支持的进度版本：" + JSON.stringify(data.version);
     if (!data.cards || typeof data.cards !== "object" || Array.isArray(data.cards)) return "缺少 cards 对象";
-    var ids = Object.keys(data.cards);
-    for (var i = 0; i < ids.length; i++) {
-      var id = ids[i], card = data.cards[id];
-      if (!card || typeof card !== "object") return "卡片 " + id + " 的进度不是对象";
-      if (!isDate(card.due)) return "卡片 " + id + " 的 due 不是日期";
-      if (card.last_review !== null && card.last_review !== undefined && !isDate(card.last_review))
-        return "卡片 " + id + " 的 last_review 不是日期";
-      for (var j = 0; j < NUMBER_FIELDS.length; j++) {
-        var value = card[NUMBER_FIELDS[j]];
-        if (typeof value !== "number" || !isFinite(value) || value < 0)
-          return "卡片 " + id + " 的 " + NUMBER_FIELDS[j] + " 不是非负数";
-      }
-      for (var k = 0; k < COUNT_FIELDS.length; k++) {
-        var count = card[COUNT_FIELDS[k]];
-        if (typeof count !== "number" || count < 0 || Math.floor(count) !== count)
-          return "卡片 " + id + " 的 " + COUNT_FIELDS[k] + " 不是非负整数";
-      }
-      if ([0, 1, 2, 3].indexOf(card.state) < 0) return "卡片 " + id + " 的 state 应为 0 到 3";
+    return null;
+  }
+
+  /* Check one card's stored progress, as ts-fsrs needs it; null when fine, else a message. */
+  function cardProblem(id, card) {
+    var name = "卡片 " + id + " 的";
+    if (!card || typeof card !== "object" || Array.isArray(card)) return name + "进度不是对象";
+    if (!isDate(card.due)) return name + " due 不是日期";
+    if (card.last_review !== null && card.last_review !== undefined && !isDate(card.last_review))
+      return name + " last_review 不是日期";
+    for (var j = 0; j < NUMBER_FIELDS.length; j++) {
+      var value = card[NUMBER_FIELDS[j]];
+      if (typeof value !== "number" || !isFinite(value) || value < 0)
+        return name + " " + NUMBER_FIELDS[j] + " 不是非负数";
     }
+    for (var k = 0; k < COUNT_FIELDS.length; k++) {
+      var count = card[COUNT_FIELDS[k]];
+      if (typeof count !== "number" || count < 0 || Math.floor(count) !== count)
+        return name + " " + COUNT_FIELDS[k] + " 不是非负整数";
+    }
+    if ([0, 1, 2, 3].indexOf(card.state) < 0) return name + " state 应为 0 到 3";
+    // A card once rated has a memory state; ts-fsrs refuses stability < S_MIN or difficulty < 1.
+    if (card.state !== 0 && card.stability < MIN_STABILITY)
+      return name + " stability 为 " + card.stability + "，已学过的卡片应至少为 " + MIN_STABILITY;
+    if (card.state !== 0 && card.difficulty < 1)
+      return name + " difficulty 为 " + card.difficulty + "，已学过的卡片应在 1 到 10 之间";
+    return null;
+  }
+
+  /* What keeps a readable card from being rated at `now` (a clock set back); null when nothing. */
+  function schedulingProblem(id, card, now) {
+    if (card.last_review && new Date(card.last_review) > now)
+      return "卡片 " + id + " 的上次复习时间 " + card.last_review + " 晚于现在（" + now.toISOString() +
+             "），也许系统时钟被调过";
     return null;
   }
 
@@ -115,6 +131,7 @@
   root.KBScheduler = {
     FORMAT: FORMAT, VERSION: VERSION, RATINGS: RATINGS,
     scheduler: scheduler, rate: rate, toStored: toStored, fromStored: fromStored,
-    emptyProgress: emptyProgress, validate: validate, counts: counts, queue: queue,
+    emptyProgress: emptyProgress, progressProblem: progressProblem, cardProblem: cardProblem,
+    schedulingProblem: schedulingProblem, counts: counts, queue: queue,
   };
 })(typeof globalThis !== "undefined" ? globalThis : this);

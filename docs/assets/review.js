@@ -3,12 +3,12 @@
  * Runs on every page load and after each instant navigation (Material's document$),
  * and does nothing on pages without #kb-review. Progress lives in localStorage under
  * one key, keyed by card id (see review-scheduler.js); cards no longer in cards.json
- * are not shown, and their stored progress is kept (and exported) untouched.
+ * are not shown, and their stored progress is kept (and exported) untouched. Reading,
+ * writing, setting aside what cannot be read and merging imports: review-progress.js.
  */
 (function () {
   "use strict";
 
-  var STORAGE_KEY = "kb-review-progress";
   var FSRS_PATH = "assets/vendor/ts-fsrs.umd.js";
   var FIRST_CARD_MARK = "kb-review:first-card";
   var fsrsLoading = null;
@@ -48,18 +48,6 @@
     return cardsLoading;
   }
 
-  function readProgress() {
-    try {
-      var data = JSON.parse(localStorage.getItem(STORAGE_KEY));
-      if (data && KBScheduler.validate(data) === null) return data;
-    } catch (err) { /* unreadable: start afresh below */ }
-    return KBScheduler.emptyProgress();
-  }
-
-  function writeProgress(progress) {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(progress));
-  }
-
   function setup(el) {
     var root = siteRoot();
     var q = function (selector) { return el.querySelector(selector); };
@@ -82,6 +70,79 @@
       var box = q(".kb-review__message");
       box.textContent = text;
       box.classList.toggle("is-error", Boolean(isError));
+    }
+
+    // --- stored progress: read, rate, export, import (review-progress.js) -----------------
+
+    /* The stored progress; what cannot be read is set aside (say where) and the rest is used. */
+    function readProgress() {
+      var loaded = KBProgress.load(localStorage, new Date());
+      if (loaded.problems.length) reportUnreadable(loaded);
+      return loaded.progress;
+    }
+
+    function reportUnreadable(loaded) {
+      var shown = loaded.problems.slice(0, 3).join("；") + (loaded.problems.length > 3 ? "；……" : "");
+      var what = "已存的复习进度中有 " + loaded.problems.length + " 项无法读取（" + shown + "）";
+      if (loaded.error) {
+        message(what + "，也无法备份（" + loaded.error.message + "）：为免覆盖，评分不会保存。", true);
+      } else {
+        message(what + "，已原样备份在 localStorage 的 " + loaded.backupKey + "；其余 " +
+                Object.keys(loaded.progress.cards).length + " 张卡片的进度照常使用，无法读取的卡片重新开始。", true);
+      }
+    }
+
+    /* Rate card `id` and store it. A card ts-fsrs cannot schedule (a clock set back, a memory
+     * state it refuses) is set aside in a backup key and starts again as a new card. */
+    function saveRating(FSRS, id, rating) {
+      var now = new Date(), fsrs = KBScheduler.scheduler(FSRS);
+      try {
+        var progress = readProgress(), stored = progress.cards[id] || null, next = null;
+        var problem = stored && KBScheduler.schedulingProblem(id, stored, now);
+        if (!problem) {
+          try { next = KBScheduler.rate(FSRS, fsrs, stored, rating, now); } catch (err) {
+            if (!stored) throw err;
+            problem = "ts-fsrs 无法为卡片 " + id + " 排程（" + err.message + "）";
+          }
+        }
+        if (problem) {
+          var key = KBProgress.backUpCard(localStorage, id, stored, now);
+          next = KBScheduler.rate(FSRS, fsrs, null, rating, now);
+          message(problem + "：原进度已备份在 localStorage 的 " + key + "，这张卡片按新卡片重新开始。", true);
+        }
+        progress.cards[id] = next;
+        KBProgress.save(localStorage, progress, now);
+        return true;
+      } catch (err) {
+        message("评分没有保存：" + err.message, true);
+        return false;
+      }
+    }
+
+    function importProgress(file) {
+      file.text().then(function (text) {
+        var incoming = KBProgress.parse(text), count = Object.keys(incoming.progress.cards).length;
+        var problems = incoming.problems.join("；");
+        if (!count) {
+          message(problems ? "无法导入 " + file.name + "：" + problems + "。现有进度未改动。"
+                           : file.name + " 中没有卡片的进度。现有进度未改动。", Boolean(problems));
+          return;
+        }
+        var merged = KBProgress.merge(readProgress(), incoming.progress);
+        try {
+          KBProgress.save(localStorage, merged.progress, new Date());
+        } catch (err) {
+          var why = KBProgress.isQuotaError(err) ? "浏览器给本站的存储空间不够（" + err.name + "）" : err.message;
+          message("无法导入 " + file.name + "：" + why + "。现有进度未改动。", true);
+          return;
+        }
+        message("已导入 " + count + " 张卡片的进度（来自 " + file.name + "），按卡片合并：新增 " + merged.added.length +
+                " 张，更新 " + merged.updated.length + " 张（文件中的复习更近），保留本机的 " + merged.kept.length +
+                " 张（本机的复习更近或一样近）" + (problems ? "；未导入：" + problems : "") + "。", Boolean(problems));
+        showNext();
+      }).catch(function (err) {
+        message("无法导入 " + file.name + "：" + err.message + "。现有进度未改动。", true);
+      });
     }
 
     function showNext() {
@@ -127,13 +188,9 @@
 
     function rate(rating) {
       if (!state.current || q(".kb-review__ratings").hidden) return;
+      var id = state.current.id;
       loadFsrs(root).then(function (FSRS) {
-        var progress = readProgress();
-        var id = state.current.id;
-        progress.cards[id] = KBScheduler.rate(FSRS, KBScheduler.scheduler(FSRS), progress.cards[id] || null,
-                                              rating, new Date());
-        writeProgress(progress);
-        showNext();
+        if (saveRating(FSRS, id, rating)) showNext();
       }, function (err) { message(err.message, true); });
     }
 
@@ -147,24 +204,6 @@
       link.remove();
       setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
       message("已导出 " + Object.keys(readProgress().cards).length + " 张卡片的进度。");
-    }
-
-    function importProgress(file) {
-      file.text().then(function (text) {
-        var data;
-        try { data = JSON.parse(text); } catch (err) {
-          message("无法导入 " + file.name + "：不是 JSON 文件。现有进度未改动。", true);
-          return;
-        }
-        var problem = KBScheduler.validate(data);
-        if (problem) {
-          message("无法导入 " + file.name + "：" + problem + "。现有进度未改动。", true);
-          return;
-        }
-        writeProgress(data);
-        message("已导入 " + Object.keys(data.cards).length + " 张卡片的进度。");
-        showNext();
-      });
     }
 
     function fillScopes() {
