@@ -12,7 +12,7 @@ over TCP on 127.0.0.1 at a free port, and are killed if they are not done within
 * averaging the ranks' variances and detaching the global statistics are wrong by a
   margin far above rounding; per-rank BN (no sync) differs too;
 * ``torch.nn.SyncBatchNorm`` refuses CPU tensors in training once a process group
-  exists.
+  exists, even a group of one process; without a group, or in eval mode, it is F.batch_norm.
 """
 
 from __future__ import annotations
@@ -243,6 +243,28 @@ def test_torch_sync_batch_norm_needs_a_gpu(ranks):
     _, results = ranks
     for r in results:
         assert r["sync_bn_error"] is not None and "expected input tensor to be on GPU" in r["sync_bn_error"]
+
+
+def test_torch_sync_batch_norm_checks_the_device_before_the_world_size():
+    # The 多卡同步 page: it falls back to F.batch_norm without a process group or in eval
+    # mode, but once a group exists a CPU tensor fails even when world_size is 1.
+    import torch.distributed as dist
+
+    x = torch.tensor(slices_and_grads()[0][1])
+    bn = torch.nn.SyncBatchNorm(C).double()
+    np.testing.assert_allclose(bn(x).detach().numpy(),
+                               F.batch_norm(x, None, None, training=True, eps=EPS).numpy(), **TOL)
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        assert dist.get_world_size() == 1
+        with pytest.raises(ValueError, match="expected input tensor to be on GPU"):
+            bn(x)
+        bn.eval()
+        expected = F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias,
+                                training=False, eps=EPS)
+        np.testing.assert_allclose(bn(x).detach().numpy(), expected.detach().numpy(), **TOL)
+    finally:
+        dist.destroy_process_group()
 
 
 def test_the_kernels_torch_sync_batch_norm_calls_do_not_exist_on_cpu():
