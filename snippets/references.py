@@ -36,6 +36,8 @@ PAPERS = {
                   "Normalization",
     "1812.03981": "Arora, Li & Lyu 2018. Theoretical Analysis of Auto Rate-Tuning by "
                   "Batch Normalization",
+    "1902.08129": "Yang, Pennington, Rao, Sohl-Dickstein & Schoenholz 2019. A Mean Field "
+                  "Theory of Batch Normalization",
     "1511.06434": "Radford, Metz & Chintala 2015. Unsupervised Representation Learning "
                   "with Deep Convolutional Generative Adversarial Networks",
     "1606.03498": "Salimans et al. 2016. Improved Techniques for Training GANs",
