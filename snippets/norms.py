@@ -122,6 +122,48 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 # --8<-- [end:layer_norm]
 
 
+# --8<-- [start:layer_norm_backward]
+def layer_norm_backward(grad_output, input, normalized_shape, weight=None, eps=1e-5):
+    """Gradients of ``layer_norm`` by the closed form: ``(grad_input, grad_weight,
+    grad_bias)``. The same formula as BatchNorm's, with the H normalised elements of
+    one sample in place of the m values of one channel; γ is per element, so it
+    enters the sums.
+    """
+    axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
+    batch_axes = tuple(range(input.ndim - len(normalized_shape)))
+    h = math.prod(normalized_shape)
+    mean = input.mean(axis=axes, keepdims=True)
+    # 1/σ = 1/√(σ² + ε), one per sample
+    invstd = 1 / np.sqrt(((input - mean) ** 2).mean(axis=axes, keepdims=True) + eps)
+    x_hat = (input - mean) * invstd
+    # ∂L/∂β = Σ_samples g,  ∂L/∂γ = Σ_samples g ⊙ x̂   (one per normalised element)
+    grad_bias = grad_output.sum(axis=batch_axes)
+    grad_weight = (grad_output * x_hat).sum(axis=batch_axes)
+    # ∂L/∂x̂ = g ⊙ γ
+    g = grad_output if weight is None else grad_output * weight
+    # ∂L/∂x_i = 1/(H σ) · (H ĝ_i − Σ_j ĝ_j − x̂_i Σ_j ĝ_j x̂_j), sums over one sample
+    grad_input = invstd / h * (h * g - g.sum(axis=axes, keepdims=True)
+                               - x_hat * (g * x_hat).sum(axis=axes, keepdims=True))
+    return grad_input, grad_weight, grad_bias
+# --8<-- [end:layer_norm_backward]
+
+
+# --8<-- [start:layer_norm_channels_first]
+def layer_norm_channels_first(input, weight, bias, eps=1e-6):
+    """ConvNeXt's LayerNorm for (N, C, H, W) input: each position (n, h, w) is
+    normalised over its C channels only; γ, β one per channel.
+
+    The same as permuting to (N, H, W, C), ``nn.LayerNorm(C)``, permuting back.
+    Not ``GroupNorm(1, C)``, whose statistics also run over H and W.
+    """
+    mean = input.mean(axis=1, keepdims=True)
+    var = ((input - mean) ** 2).mean(axis=1, keepdims=True)
+    x_hat = (input - mean) / np.sqrt(var + eps)
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    return weight.reshape(shape) * x_hat + bias.reshape(shape)
+# --8<-- [end:layer_norm_channels_first]
+
+
 def _check_group_norm(input, num_groups, weight, bias):
     """Raise what ``F.group_norm`` raises, in torch's order."""
     if input.ndim < 2:

@@ -128,3 +128,33 @@ def batch_renorm(input, running_mean, running_std, weight=None, bias=None,
         y = y + bias.reshape(shape)
     return y
 # --8<-- [end:batch_renorm]
+
+
+# --8<-- [start:batch_renorm_backward]
+def batch_renorm_backward(grad_output, input, running_mean, running_std, weight=None,
+                          r_max=3.0, d_max=5.0, eps=1e-5):
+    """Gradients of training-mode ``batch_renorm`` with r and d held constant (the
+    paper's stop_gradient): ``(grad_input, grad_weight, grad_bias)``.
+
+    x̂ = r · ẑ + d with ẑ = (x − μ_B) / σ_B, so the input gradient is BatchNorm's
+    closed form with γ replaced by γ · r.
+    """
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    m = input.size // input.shape[1]
+    mean = input.mean(axis=axes, keepdims=True)
+    std = np.sqrt(((input - mean) ** 2).mean(axis=axes, keepdims=True) + eps)
+    z = (input - mean) / std
+    r = np.clip(std / running_std.reshape(shape), 1 / r_max, r_max)
+    d = np.clip((mean - running_mean.reshape(shape)) / running_std.reshape(shape),
+                -d_max, d_max)
+    # ∂L/∂β = Σ g,  ∂L/∂γ = Σ g · x̂   with x̂ = r ẑ + d
+    grad_bias = grad_output.sum(axis=axes)
+    grad_weight = (grad_output * (r * z + d)).sum(axis=axes)
+    gamma = 1.0 if weight is None else weight.reshape(shape)
+    # ∂L/∂x_i = γ r / (m σ_B) · (m g_i − Σ g_j − ẑ_i Σ g_j ẑ_j)
+    grad_input = gamma * r / (m * std) * (
+        m * grad_output - grad_output.sum(axis=axes, keepdims=True)
+        - z * (grad_output * z).sum(axis=axes, keepdims=True))
+    return grad_input, grad_weight, grad_bias
+# --8<-- [end:batch_renorm_backward]

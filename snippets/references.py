@@ -74,6 +74,8 @@ PAPERS = {
                   "Transformer Architecture",
     "2410.01131": "Loshchilov, Hsieh, Sun & Ginsburg 2024. nGPT: Normalized Transformer "
                   "with Representation Learning on the Hypersphere",
+    "2201.03545": "Liu, Mao, Wu, Feichtenhofer, Darrell & Xie 2022. A ConvNet for the "
+                  "2020s",
 }
 # --8<-- [end:papers]
 

@@ -11,6 +11,7 @@ from snippets.batch_norm import BatchNorm1d, batch_norm
 from snippets.pitfalls import (
     batch_of_one_image,
     batch_renorm,
+    batch_renorm_backward,
     dropout_variance_shift,
     freeze_batch_norm,
     ghost_batch_norm,
@@ -242,3 +243,58 @@ def test_batch_renorm_clips_r_and_d():
     x_hat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5)
     close(y, x_hat * 3.0 + 5.0)
     assert not np.allclose(y, batch_norm(x, None, None, training=True), atol=1)
+
+
+# --- Batch Renormalization's backward, r and d held constant ---------------------------
+
+def torch_batch_renorm_training(x, mu, sigma, weight, bias, r_max, d_max, stop_gradient):
+    """Algorithm 1 of arXiv:1702.03275 in torch; r and d detached when ``stop_gradient``."""
+    axes = [0] + list(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean = x.mean(dim=axes, keepdim=True)
+    std = torch.sqrt(((x - mean) ** 2).mean(dim=axes, keepdim=True) + 1e-5)
+    r = torch.clamp(std / sigma.reshape(shape), 1 / r_max, r_max)
+    d = torch.clamp((mean - mu.reshape(shape)) / sigma.reshape(shape), -d_max, d_max)
+    if stop_gradient:
+        r, d = r.detach(), d.detach()
+    x_hat = (x - mean) / std * r + d
+    return weight.reshape(shape) * x_hat + bias.reshape(shape)
+
+
+@shapes
+@pytest.mark.parametrize("r_max,d_max", [(3.0, 5.0), (1.2, 0.1)], ids=["loose", "clipped"])
+def test_batch_renorm_backward_matches_autograd_with_r_d_detached(shape, r_max, d_max):
+    x = data(shape)
+    weight, bias, _, _ = params(3)
+    running_mean, running_std = renorm_buffers()
+    grad_out = np.random.default_rng(8).standard_normal(shape)
+    tx, tw, tb = (tt(a).requires_grad_() for a in (x, weight, bias))
+    y = torch_batch_renorm_training(tx, tt(running_mean), tt(running_std), tw, tb,
+                                    r_max, d_max, stop_gradient=True)
+    y.backward(tt(grad_out))
+    grad_input, grad_weight, grad_bias = batch_renorm_backward(
+        grad_out, x, running_mean, running_std, weight, r_max=r_max, d_max=d_max)
+    close(grad_input, tx.grad)
+    close(grad_weight, tw.grad)
+    close(grad_bias, tb.grad)
+    # the forward is the snippet's own
+    close(batch_renorm(x, running_mean.copy(), running_std.copy(), weight, bias,
+                       r_max=r_max, d_max=d_max), y)
+
+
+def test_batch_renorm_gradient_changes_if_r_and_d_are_differentiated():
+    """Unclipped and differentiated, r and d cancel μ_B and σ_B: y = γ (x − μ)/σ + β,
+    whose input gradient is just γ g / σ. Held constant, the gradient is BN's."""
+    x = data((16, 3))
+    weight, bias, _, _ = params(3)
+    running_mean, running_std = renorm_buffers()
+    grad_out = np.random.default_rng(9).standard_normal((16, 3))
+    tx = tt(x).requires_grad_()
+    torch_batch_renorm_training(tx, tt(running_mean), tt(running_std), tt(weight),
+                                tt(bias), np.inf, np.inf, stop_gradient=False
+                                ).backward(tt(grad_out))
+    close(weight * grad_out / running_std, tx.grad)
+    held, _, _ = batch_renorm_backward(grad_out, x, running_mean, running_std, weight,
+                                       r_max=np.inf, d_max=np.inf)
+    assert not np.allclose(held, tx.grad.numpy(), atol=1e-3)
+    close(held.sum(axis=0), np.zeros(3))   # BN-like: sums to 0 per channel
