@@ -53,6 +53,10 @@ PAPERS = {
                   "Unified Text-to-Text Transformer",
     "2002.04745": "Xiong et al. 2020. On Layer Normalization in the Transformer Architecture",
     "1706.03762": "Vaswani et al. 2017. Attention Is All You Need",
+    "2010.04245": "Henry, Dachapally, Pawar & Chen 2020. Query-Key Normalization for "
+                  "Transformers",
+    "2302.05442": "Dehghani et al. 2023. Scaling Vision Transformers to 22 Billion "
+                  "Parameters",
     "2302.13971": "Touvron et al. 2023. LLaMA: Open and Efficient Foundation Language Models",
     "1709.07871": "Perez, Strub, de Vries, Dumoulin & Courville 2018. FiLM: Visual "
                   "Reasoning with a General Conditioning Layer",
