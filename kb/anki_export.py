@@ -45,6 +45,9 @@ CSS = """\
 .context { color: #666; font-size: 0.8em; margin-bottom: 0.8em; }
 .page { color: #888; font-size: 0.7em; margin-top: 1.2em; }
 .cloze { font-weight: bold; color: #3f51b5; }
+.card-arrow-answer { margin-top: 0.6em; }
+/* An arrow card's front asks from one side: the hidden side's [...] is not shown. */
+.card-arrow-answer .cloze[data-cloze], .card-question .cloze[data-cloze] { display: none; }
 .page-ref { color: #3f51b5; }
 .tag { color: #888; }
 """
@@ -160,7 +163,7 @@ def _local_images(field: str) -> str:
 def genanki_note(note: Note) -> genanki.Note:
     tags = anki_tags(note.tags)
     guid = genanki.guid_for(note.id)
-    context = " › ".join(note.context)
+    context = " › ".join([html.escape(note.page.title), *note.context])   # the page, then the nearest parent
     if note.type == "occlusion":
         assert note.occlusion is not None
         header = " › ".join([*note.context, note.html] if note.html else note.context) or html.escape(note.page.title)

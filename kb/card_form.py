@@ -41,7 +41,6 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 RE_UNIT = re.compile(rf"(?P<cjk>[{CJK}])|(?P<word>[^\W{CJK}]+(?:[.'][^\W{CJK}]+)*)|(?P<formula>{FORMULA})")
 RE_TAG = re.compile(r"<[^>]+>")
 RE_ASKED = re.compile(r'<span class="cloze is-asked"[^>]*>.*?</span>', re.DOTALL)
-RE_ARROW_MARK = re.compile(r'<b class="card-arrow">.*?</b>', re.DOTALL)
 RE_LIST_TAG = re.compile(r"<(?P<close>/?)(?P<tag>ul|ol|li)\b[^>]*>")
 # Clauses: the pieces between clause punctuation and brackets (a list sits inside one clause).
 RE_CLAUSE_BREAK = re.compile(r"[，。：:！？!?（）()\[\]【】\n]|\.(?=\s|$)")
@@ -120,9 +119,9 @@ def answer_key(text: str) -> str:
 
 
 def front_text(note: Note, ordinal: int) -> str:
-    """What the front of card ``ordinal`` shows, besides the asked cloze and an arrow."""
+    """What the front of card ``ordinal`` shows, besides the asked cloze."""
     front = card_html.card_side(note.html, ordinal, "front")
-    return plain_text(RE_ARROW_MARK.sub(" ", RE_ASKED.sub(" ", front)))
+    return plain_text(RE_ASKED.sub(" ", front))
 
 
 def card_problems(note: Note, ordinal: int) -> list[FormProblem]:

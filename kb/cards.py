@@ -36,6 +36,9 @@ from kb.cloze import CardSyntaxError, code_regions, find_clozes
 from kb.outline import Block
 
 RE_ARROW = re.compile(r"\s*(?P<arrow>:<->|:->|:<-)\s*")
+# A parent block that only names a list of cards ("卡片") says nothing about them:
+# a card's context is its nearest parent block that is not one of these.
+CARD_LIST_HEADINGS = {"卡片", "闪卡", "card", "cards", "flashcard", "flashcards"}
 RE_IMAGE = re.compile(r"!\[[^\]\n]*\]\((?P<src>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 CARD_TAGS = {"card", "flashcard"}
 
@@ -67,7 +70,7 @@ class Note:
     page: PageInfo
     line: int
     html: str                  # note HTML (kb.card_html); for occlusion, the header text
-    context: list[str]         # the parent blocks' first lines, as inline HTML
+    context: list[str]         # the nearest meaningful parent block's first line, as inline HTML (or none)
     tags: list[str]
     cards: list[Card] = field(default_factory=list)
     media: list[Path] = field(default_factory=list)         # files Anki needs
@@ -109,6 +112,11 @@ def _question_text(text: str, source: str, line: int) -> str:
 
 
 # --- reading a page ------------------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    """Text without Markdown emphasis or heading marks, for comparing a block with a name."""
+    return re.sub(r"^#+\s*|[*_`]", "", text).strip()
 
 
 def _first_line(block: Block) -> str:
@@ -233,14 +241,20 @@ def notes_of_block(block: Block, context: list[str], page: PageInfo,
                                            images=images, inline=True)
         a_html = card_html.render_markdown(answer, source=source, first_line=line, clozes=False,
                                            images=images, inline=True)
+        sides = {1: a_html, 2: q_html}   # cloze 1 hides the answer, cloze 2 the question
         if kind in (":<-", ":<->"):
             q_html = card_html.wrap_cloze(2, q_html)
         if kind in (":->", ":<->"):
             a_html = card_html.wrap_cloze(1, a_html)
-        note_html = f'{q_html} <b class="card-arrow">{html.escape(kind)}</b> {a_html}'
+        # Question above answer, no arrow: the front shows only the side it asks from.
+        note_html = (f'<div class="card-question">{q_html}</div>'
+                     f'<div class="card-arrow-answer">{a_html}</div>')
         # The question is what the card asks; for ":<-" the answer side is what stays.
         note = new_note("arrow", question if kind != ":<-" else answer, note_html)
         _cloze_cards(note, note_html)
+        for card in note.cards:
+            shown = sides[2 if card.ordinal == 1 else 1]
+            card.front = f'<div class="card-question">{shown}</div>'
         notes.append(note)
 
     # "#card" blocks.
@@ -305,7 +319,8 @@ def extract_notes(blocks: list[Block], page: PageInfo) -> tuple[list[Note], list
                 first_question = _question_text(first, page.source, block.line)
             except CardSyntaxError:
                 first_question = first   # reported with file:line where the block is read
-            visit(block.children, context + ([crumb] if crumb else []), context_text + [first_question])
+            meaningful = crumb and _plain(shown).lower() not in CARD_LIST_HEADINGS
+            visit(block.children, [crumb] if meaningful else context, context_text + [first_question])
 
     visit(blocks, [], [])
     errors.extend(duplicate_ids(notes))

@@ -145,4 +145,7 @@ def test_anki_imports_the_sites_whole_deck_as_cards_json_lists_it(built_site: Pa
         question = collection.get_card(card_id).question()
         # Every card asks something: no raw cloze syntax, no empty front.
         assert "{{c" not in question, question
+        # An arrow card asks its question alone (issue 18: the front showed "q :-> [...]").
+        shown = re.sub(r"<[^>]+>", "", question)
+        assert ":->" not in shown and ":-&gt;" not in shown and ":&lt;-" not in shown, question
         assert re.sub(r"<[^>]+>|\s", "", question), card_id

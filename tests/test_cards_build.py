@@ -48,7 +48,9 @@ def test_math_in_cards_is_rendered_and_kept_as_tex_for_anki():
     assert problems == []
     arrow, cloze = records
     assert 'class="katex"' in arrow["back"] and "\\(" not in arrow["back"]
-    assert 'class="katex"' not in arrow["front"].split("card-arrow")[1]   # the answer is hidden
+    # The front asks the question alone: no arrow, no answer, no placeholder for it.
+    assert 'class="katex"' not in arrow["front"] and "无偏估计" in arrow["front"]
+    assert ":-&gt;" not in arrow["front"] and "cloze" not in arrow["front"]
     assert arrow["tex"] == ["\\frac{m}{m-1} E_{B}[\\sigma_{B}^2]"]
     assert "{{c1::\\(\\frac{m}{m-1} E_{B}[\\sigma_{B}^2]\\)}}" in arrow["anki"]
     assert cloze["front"].count('class="katex"') == 0 and cloze["back"].count('class="katex"') == 1
@@ -86,3 +88,19 @@ def test_strict_build_fails_on_a_card_error_and_names_file_and_line(tmp_path):
     # Named as every warning of the build names a page: relative to the folder of mkdocs.yml.
     assert "WARNING -  docs/bad.md:7: unclosed cloze" in output
     assert "WARNING -  docs/bad.md:8: arrow ':->' needs text on both sides" in output
+
+
+def test_no_card_front_shows_an_arrow_and_no_context_is_a_card_list_heading(built_site):
+    """Issue 18: arrow cards showed Logseq's raw `q :-> a`; most cards showed "卡片" as context."""
+    cards = json.loads((built_site / "cards.json").read_text(encoding="utf-8"))["cards"]
+    arrows = [c for c in cards if c["type"] == "arrow"]
+    assert len(arrows) >= 50
+    for card in cards:
+        for arrow in (":->", ":-&gt;", ":<-", ":&lt;-"):
+            assert arrow not in card["front"] and arrow not in card["back"], (card["id"], arrow)
+    for card in arrows:
+        front = re.sub(r"<[^>]+>", "", card["front"])
+        back = re.sub(r"<[^>]+>", "", card["back"])
+        assert len(back) > len(front), card["id"]   # the back adds the answer
+    contexts = [re.search(r'<div class="card-context">(.*?)</div>', c["front"]) for c in cards]
+    assert not [c for c in contexts if c and re.sub(r"<[^>]+>", "", c.group(1)).strip() == "卡片"]
