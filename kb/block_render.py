@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import unquote
 
 from kb import occlusion as occlusion_data
 from kb.cards import RE_IMAGE as RE_CARD_IMAGE
@@ -52,7 +53,9 @@ HIDDEN_PROPERTIES = {
     "deck", "card-last-interval", "card-repeats", "card-ease-factor", "card-next-schedule",
     "card-last-reviewed", "card-last-score",
 }
-RE_IMAGE = re.compile(r"(?P<head>!\[[^\]\n]*\]\()(?P<path>/assets/[^)\s]+|\.\./assets/[^)\s]+)(?P<tail>\))"
+# The file name may hold spaces (Logseq writes them as they are) or %20; a "title" is not part of it.
+RE_IMAGE = re.compile(r'(?P<head>!\[[^\]\n]*\]\()(?P<path>/assets/[^)\n]*?|\.\./assets/[^)\n]*?)'
+                      r'(?P<tail>(?:[ \t]+"[^"\n]*")?[ \t]*\))'
                       r"(?P<size>\{:(?:height|width)[^}\n]*\})?")
 RE_LOGSEQ_SIZE = re.compile(r":(?P<key>height|width)\s+(?P<value>\d+)")
 RE_LEADING_NUMBER = re.compile(r"^(?P<number>\d+)(?P<mark>[.)])(?=\s)")
@@ -76,7 +79,8 @@ class RenderContext:
 
 
 def asset_path(image_path: str) -> str:
-    """``/assets/x.png`` or ``../assets/x.png`` -> ``assets/x.png`` (relative to docs/)."""
+    """``/assets/x.png`` or ``../assets/x%20y.png`` -> ``assets/x.png``, ``assets/x y.png`` (relative to docs/)."""
+    image_path = unquote(image_path)
     return image_path.lstrip("/") if image_path.startswith("/") else posixpath.normpath(
         posixpath.join("pages", image_path))
 

@@ -1,7 +1,8 @@
 """MkDocs hooks of the flashcards: thin glue around ``kb.cards`` and ``kb.anki_export``.
 
 * ``on_page_markdown``: read the cards of every note page (a page whose front
-  matter names a ``deck``) from its source file; a card error is logged with
+  matter names a ``deck``, and every Logseq note under ``docs/pages/``: its cards go
+  to the default deck, kb/default_deck.py, when it names none) from its source file; a card error is logged with
   ``file:line``, which fails the strict build.
 * ``on_nav``: remember the order of the pages in the navigation (the learning
   path's, kb/learning_path.py): cards.json lists the cards in that order, then in
@@ -29,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mkdocs.utils import get_relative_url  # noqa: E402
 
-from kb import anki_export, card_html, frontmatter, katex  # noqa: E402
+from kb import anki_export, card_html, frontmatter, katex, page_names  # noqa: E402
 from kb.cards import Note, PageInfo, duplicate_ids, extract_notes  # noqa: E402
+from kb.default_deck import default_deck  # noqa: E402
 from kb.outline import parse_outline  # noqa: E402
 from kb.source_paths import shown_source  # noqa: E402
 
@@ -90,6 +92,8 @@ def on_post_page(output: str, *, page: Page, config: MkDocsConfig) -> str | None
 
 def page_info(page: Page, config: MkDocsConfig) -> PageInfo | None:
     deck = page.meta.get("deck")
+    if not deck and page_names.is_note(page.file.src_uri):
+        deck = default_deck(config.extra)
     if not deck:
         return None
     tags = frontmatter.names_of(page.meta.get("tags"))   # a wrong type is a front matter problem

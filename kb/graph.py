@@ -48,8 +48,9 @@ class Note:
         return page_names.dest_uri_for_title(self.title)
 
 
-def deck_of(note: Note) -> str | None:
-    """The deck a note's cards go to (front matter ``deck``, else a ``deck::`` page property), or None.
+def deck_of(note: Note, default: str | None = None) -> str | None:
+    """The deck a note's cards go to (front matter ``deck``, else a ``deck::`` page property),
+    else ``default`` (kb/default_deck.py; None: the note has no cards).
 
     The cards hook reads the cards of exactly these pages (kb/logseq_hooks.py turns page
     properties into front matter).
@@ -59,8 +60,8 @@ def deck_of(note: Note) -> str | None:
         return deck.strip()
     blocks = note.blocks
     if blocks and not blocks[0].content and blocks[0].properties:
-        return blocks[0].properties.get("deck", "").strip() or None
-    return None
+        return blocks[0].properties.get("deck", "").strip() or default
+    return default
 
 
 @dataclass(frozen=True)

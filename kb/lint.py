@@ -31,7 +31,8 @@ Neither warnings nor info make lint fail.
 
 A page with ``public: false`` is not built, so it is not checked beyond its front
 matter (as in the build). Cards are read from notes that name a ``deck`` (front
-matter, or a ``deck::`` page property), as the cards hook does.
+matter, or a ``deck::`` page property; the default deck of mkdocs.yml for a note that
+names none, kb/default_deck.py), as the cards hook does.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ from kb.card_form import check_cards
 from kb.cards import Note as CardNote
 from kb.cards import PageInfo, duplicate_ids, extract_notes
 from kb.cloze import CardSyntaxError
+from kb.default_deck import configured_default_deck
 from kb.graph import Graph, Note, build_graph
+from kb.graph_macros import MacrosFileError, load_macros
 from kb.graph import deck_of as graph_deck_of
 from kb.logseq_import import explicit_title
 from kb.note_checks import check_blocks, check_indentation
@@ -244,7 +247,8 @@ def card_body(text: str) -> tuple[str, int]:
 
 
 def deck_of(note: Note) -> str | None:
-    return graph_deck_of(note)   # what the build uses to tell a page with cards
+    # What the build uses to tell a page with cards: every note has them, in the default deck if it names none.
+    return graph_deck_of(note, configured_default_deck(ROOT / "mkdocs.yml"))
 
 
 def page_info(note: Note, shown: str, docs_dir: Path) -> PageInfo | None:
@@ -322,6 +326,7 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
     problems += _missing_links(graph, {uri: shown[uri] for uri in linted})
 
     options = snippet_config()
+    custom_macros = load_macros(docs_dir)     # the build reads them too (kb/logseq_hooks.py)
     all_cards: list[CardNote] = []
     private = []
     for uri in sorted(files):
@@ -335,7 +340,8 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
         if uri not in linted:
             continue
         body, first = note.front.body, note.front.body_first_line
-        blocks = check_blocks(note.blocks, docs_dir, note.math, cards=deck_of(note) is not None)
+        blocks = check_blocks(note.blocks, docs_dir, note.math, cards=deck_of(note) is not None,
+                              graph_macros=custom_macros)
         for item in check_indentation(body, first) + blocks:
             problems.append(Problem(shown[uri], item.line, kind_of(item.message), item.message))
         for line, message in check_snippets(note, shown[uri], options):
@@ -372,7 +378,7 @@ def run_lint(paths: list[Path] | None, docs_dir: Path, out=print) -> int:
     """The ``lint`` command: print the problems and a summary; 1 when there are errors."""
     try:
         result = lint(paths, docs_dir)
-    except (FileNotFoundError, UnicodeDecodeError) as err:
+    except (FileNotFoundError, UnicodeDecodeError, MacrosFileError) as err:
         out(f"error: {err}")
         return 2
     for problem in result.problems:

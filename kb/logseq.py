@@ -11,7 +11,8 @@ What it does, in order:
 
 1. ``LogseqOutlinePreprocessor`` (before snippets, fences and HTML blocks): parses
    the page body into blocks (kb/outline.py), reports problems with ``file:line``
-   (kb/note_checks.py), protects math, and writes the outline as nested
+   (kb/note_checks.py), expands the graph's own macros (kb/graph_macros.py),
+   protects math, and writes the outline as nested
    ``<ul>/<li markdown="block">`` (kb/block_render.py) that md_in_html parses,
    card blocks folded, then the "Linked references" section (kb/graph.py's backlinks).
 2. Inline processors, after code spans and before Markdown links:
@@ -37,13 +38,13 @@ from markdown import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from kb import links, macros
+from kb import graph_macros, links, macros
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
 from kb.cards import PageInfo
 from kb.cloze import RE_HINT
 from kb.graph import Graph, Note, deck_of
 from kb.note_checks import check_blocks, check_indentation
-from kb.outline import Block, parse_outline
+from kb.outline import Block, parse_outline, walk
 
 log = logging.getLogger("mkdocs.extensions.kb.logseq")
 
@@ -226,9 +227,12 @@ class LogseqOutlinePreprocessor(Preprocessor):
     """The page body as an outline of blocks, then its linked references."""
 
     def __init__(self, md, page: LogseqPage, first_line: int, docs_dir: Path | None,
-                 tokens: RawHtmlTokens, source_path: str = "") -> None:
+                 tokens: RawHtmlTokens, source_path: str = "", default_deck: str | None = None,
+                 custom_macros: dict[str, str] | None = None) -> None:
         super().__init__(md)
         self.page = page
+        self.custom_macros = custom_macros or {}
+        self.default_deck = default_deck
         self.source_path = source_path or page.note.src_uri
         self.first_line = first_line
         self.docs_dir = docs_dir
@@ -241,12 +245,14 @@ class LogseqOutlinePreprocessor(Preprocessor):
         if self.docs_dir is not None:
             # On a page with cards, an unclosed cloze is the cards hook's to report (not a stray '{{').
             self.report(check_blocks(blocks, self.docs_dir, self.page.note.math,
-                                     cards=deck_of(self.page.note) is not None))
+                                     cards=deck_of(self.page.note, self.default_deck) is not None,
+                                     graph_macros=self.custom_macros))
+        expand_macros(blocks, self.custom_macros, self.page.note.math)
         cards = card_page(self.page.note, self.docs_dir)
         ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math,
                             cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir)
         out = header_lines(self.page.note) + render_outline(blocks, ctx)
-        out += backlinks_lines(self.page, self.tokens, self.docs_dir)
+        out += backlinks_lines(self.page, self.tokens, self.docs_dir, self.custom_macros)
         # One string per line: later preprocessors (snippets, fences) work line by line.
         return "\n".join(out).split("\n")
 
@@ -255,6 +261,12 @@ class LogseqOutlinePreprocessor(Preprocessor):
             message = f"{self.source_path}:{problem.line}: {problem.message}"
             self.md.logseq_problems.append(message)
             log.warning(message)
+
+
+def expand_macros(blocks: list[Block], custom_macros: dict[str, str], math: bool) -> None:
+    """Each block's text with the graph's own macros expanded (kb/graph_macros.py), in place."""
+    for block in walk(blocks):
+        block.content = graph_macros.expand(block.content, custom_macros, math)
 
 
 def card_page(note: Note, docs_dir: Path | None) -> PageInfo:
@@ -272,7 +284,8 @@ def header_lines(note: Note) -> list[str]:
     return [f'<h1 class="kb-page-title">{html.escape(note.title)}</h1>', ""]
 
 
-def backlinks_lines(page: LogseqPage, tokens: RawHtmlTokens, docs_dir: Path | None) -> list[str]:
+def backlinks_lines(page: LogseqPage, tokens: RawHtmlTokens, docs_dir: Path | None,
+                    custom_macros: dict[str, str] | None = None) -> list[str]:
     """"Linked references": each page that links here, with the text of each linking block.
 
     A linking block that is a flashcard is shown as one, its answer folded as on its own page.
@@ -291,13 +304,14 @@ def backlinks_lines(page: LogseqPage, tokens: RawHtmlTokens, docs_dir: Path | No
         for block in blocks:
             lines += [f'<li class="kb-backlink" data-source="{html.escape(source.src_uri)}" '
                       f'data-source-line="{block.line}" markdown="block">', "",
-                      _without_children(block, ctx), "", "</li>"]
+                      _without_children(block, ctx, custom_macros or {}), "", "</li>"]
         lines += ["</ul>", "", "</section>", ""]
     return lines
 
 
-def _without_children(block: Block, ctx: RenderContext) -> str:
-    return block_markdown(Block(block.content, block.line, dict(block.properties), [],
+def _without_children(block: Block, ctx: RenderContext, custom_macros: dict[str, str]) -> str:
+    content = graph_macros.expand(block.content, custom_macros, ctx.math)
+    return block_markdown(Block(content, block.line, dict(block.properties), [],
                                 content_lines=list(block.content_lines)), ctx)
 
 
@@ -313,6 +327,9 @@ class LogseqExtension(Extension):
             "docs_dir": ["", "The docs directory, where /assets/ images are looked up; empty: no image check"],
             "source_path": ["", "The page's file as warnings name it (kb.source_paths), e.g. "
                                 "'docs/pages/Batch Normalization.md'; empty: src_uri"],
+            "default_deck": ["", "The deck of cards on a note that names none (kb/default_deck.py); "
+                                 "empty: such a note has no cards"],
+            "macros": [{}, "The graph's own macros, name -> text (kb/graph_macros.py)"],
         }
         super().__init__(**kwargs)
 
@@ -328,7 +345,8 @@ class LogseqExtension(Extension):
         tokens = RawHtmlTokens()
         md.preprocessors.register(
             LogseqOutlinePreprocessor(md, page, int(self.getConfig("first_line")), docs_dir, tokens,
-                                      self.getConfig("source_path")),
+                                      self.getConfig("source_path"), self.getConfig("default_deck") or None,
+                                      dict(self.getConfig("macros") or {})),
             "logseq_outline", PRIORITY_PREPROCESSOR)
         md.preprocessors.register(UnstashPreprocessor(md, tokens), "logseq_unstash", PRIORITY_UNSTASH)
         md.inlinePatterns.register(MacroInlineProcessor(md), "logseq_macro", PRIORITY_MACRO)

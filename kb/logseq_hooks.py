@@ -3,7 +3,8 @@
 * ``on_config``: add the ``kb.logseq`` Markdown extension. MkDocs checks
   ``markdown_extensions`` before it loads hooks, and only a loaded hook makes
   ``kb`` importable, so the extension cannot be named in mkdocs.yml.
-* ``on_files``: read every note under ``docs/pages/``, build the link graph,
+* ``on_files``: read the graph's own macros (``docs/.kb-macros.json``, written by
+  ``kb import``), read every note under ``docs/pages/``, build the link graph,
   report its problems, leave out ``public: false`` notes, add the generated tag
   pages, give notes readable URLs, and log the pages not written yet (each link
   to one is a warning with file:line, so the strict build fails).
@@ -36,7 +37,8 @@ from mkdocs.utils import get_relative_url  # noqa: E402
 
 import yaml  # noqa: E402
 
-from kb import frontmatter, learning_path, navigation, page_names  # noqa: E402
+from kb import frontmatter, graph_macros, learning_path, navigation, page_names  # noqa: E402
+from kb.default_deck import default_deck  # noqa: E402
 from kb.graph import Graph, build_graph  # noqa: E402
 from kb.source_paths import shown_source  # noqa: E402
 
@@ -54,6 +56,7 @@ MISSING_PAGES_FILE = "not-written-yet.json"
 _graph: Graph | None = None
 _path: learning_path.LearningPath | None = None
 _path_pages: list[Page] = []     # the notes in the path's order (on_nav)
+_macros: dict[str, str] = {}
 _tag_page_dir: tempfile.TemporaryDirectory | None = None
 
 
@@ -64,7 +67,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig | None:
 
 
 def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
-    global _graph
+    global _graph, _macros
+    try:
+        _macros = graph_macros.load_macros(Path(config.docs_dir))
+    except graph_macros.MacrosFileError as err:
+        _macros = {}
+        log.warning("%s", err)
     notes = [f for f in files.documentation_pages() if page_names.is_note(f.src_uri)]
     _graph = build_graph([(f.src_uri, f.content_string) for f in notes])
     for problem in _graph.problems:
@@ -183,6 +191,8 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
         "first_line": first_line,
         "docs_dir": config.docs_dir,
         "source_path": shown_source(config, note.src_uri),
+        "default_deck": default_deck(config.extra),
+        "macros": _macros,
     }
     if note.front.meta.get("toc") is False:
         page.meta.setdefault("hide", []).append("toc")

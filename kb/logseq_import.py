@@ -5,11 +5,16 @@ A Logseq graph is a folder::
     GRAPH/pages/*.md          pages; a namespace A/B is A___B.md (or the legacy A%2FB.md)
     GRAPH/journals/*.md       journals, named 2024_10_05.md
     GRAPH/assets/             images, linked as ../assets/x.png (or /assets/x.png)
-    GRAPH/logseq/config.edn   Logseq's settings (not read)
+    GRAPH/whiteboards/        whiteboards (.edn, .tldr): not rendered, listed as skipped
+    GRAPH/logseq/config.edn   Logseq's settings (kb/logseq_config.py reads them)
 
 What is imported: a page whose front matter says ``public: true`` or whose page
 properties (a first block made only of ``key:: value`` lines) say ``public:: true``;
-every other page stays private and is listed as skipped. An imported page is
+when config.edn says ``:publishing/all-pages-public? true`` (or the older
+``:all-pages-public? true``), every page that does not say ``public:: false``. Every
+other page stays private and is listed as skipped, as is every file under a
+``:hidden`` path of config.edn, every whiteboard and every file that is not a
+Markdown page. An imported page is
 copied byte for byte into ``docs/pages/`` under Logseq's own file name (the legacy
 ``%2F`` becomes ``___``; kb/page_names.py reads both the same way), so its card ids
 (kb/cards.py: the ``id::`` property, else a hash of title and question) stay what
@@ -17,7 +22,12 @@ they were, and with them the review progress on the site and the notes in Anki. 
 public journal becomes the page Logseq shows it as (``Oct 5th, 2024``, Logseq's
 default journal title) unless it has a ``title::``. The images an imported page
 links under ``assets/`` (and those its ``occlusion::`` data names) are copied into
-``docs/assets/``.
+``docs/assets/`` (a file name may contain spaces, written as such or as ``%20``).
+The graph's ``:macros`` go to ``docs/.kb-macros.json``, which the build expands
+(kb/graph_macros.py). Two public pages that would get one URL on the site (say
+``A___B.md`` and ``A ___ B.md``) are a clash: the first is imported, the second
+listed with the reason. A graph that imports no page at all says why, and the
+command exits with 1.
 
 Nothing changed by hand is lost: ``docs/.kb-import.json`` (a dot file, which MkDocs
 leaves out of the site) records the SHA-256 of every file as imported. A file in
@@ -40,19 +50,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from kb import links, occlusion, page_names
+from kb import graph_macros, links, occlusion, page_names
 from kb.code_regions import mask_code
 from kb.graph import Note, read_note
+from kb.logseq_config import CONFIG_PATH, ConfigError, GraphConfig, read_config
 
 MANIFEST_NAME = ".kb-import.json"
 MANIFEST_VERSION = 1
 ASSETS_DIR = "assets"
 JOURNALS_DIR = "journals"
 GRAPH_PAGES_DIR = "pages"
+WHITEBOARDS_DIR = "whiteboards"
 LEGACY_NAMESPACE = re.compile("%2F", re.IGNORECASE)
 RE_JOURNAL_FILE = re.compile(r"^(?P<y>\d{4})_(?P<m>\d{2})_(?P<d>\d{2})$")
-# A Markdown link or image whose target is under the graph's assets/ folder.
-RE_ASSET_LINK = re.compile(r"\]\((?P<path>(?:\.\./|/)assets/[^)\s]+)")
+# A Markdown link or image whose target is under the graph's assets/ folder; the file name
+# may hold spaces (Logseq writes them as they are), a "title" after it is not part of it.
+RE_ASSET_LINK = re.compile(r'\]\((?P<path>(?:\.\./|/)assets/[^)\n]*?)(?:[ \t]+"[^"\n]*")?[ \t]*\)')
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # What happens to one file; the verbs printed.
@@ -90,6 +103,7 @@ class Plan:
     docs_dir: Path
     actions: list[Action] = field(default_factory=list)
     manifest: dict[str, dict[str, str]] = field(default_factory=dict)  # target -> {source, sha256}, after the import
+    public_pages: int = 0     # pages of the graph that are public and not in a name clash
 
     @property
     def problems(self) -> list[Action]:
@@ -97,6 +111,21 @@ class Plan:
 
     def count(self, verb: str) -> int:
         return sum(1 for a in self.actions if a.verb == verb)
+
+    def nothing_imported(self) -> str | None:
+        """Why no page of the graph is imported, or None when some page is."""
+        if self.public_pages:
+            return None
+        reasons: dict[str, int] = {}
+        for action in self.actions:
+            if action.verb == SKIP and action.source.startswith((f"{GRAPH_PAGES_DIR}/", f"{JOURNALS_DIR}/")):
+                reason = re.split(r" \(|: ", action.reason)[0].strip()
+                reasons[reason] = reasons.get(reason, 0) + 1
+        read = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items())) or \
+            f"the graph has no file under {GRAPH_PAGES_DIR}/ or {JOURNALS_DIR}/"
+        return (f"nothing imported: no page of the graph is public ({read}). Mark the pages to publish "
+                f"with 'public:: true', or publish all of them with :publishing/all-pages-public? true "
+                f"in {CONFIG_PATH}")
 
     def summary(self, dry_run: bool = False) -> str:
         counts = ", ".join(f"{self.count(v)} {v}" for v in (ADD, UPDATE, UNCHANGED, SKIP, REMOVE))
@@ -156,8 +185,9 @@ def explicit_title(note: Note) -> str | None:
     return page_properties(note).get("title", "").strip() or None
 
 
-def publicity(note: Note) -> tuple[bool, str]:
-    """Whether a page is public, and why (front matter first, then page properties)."""
+def publicity(note: Note, all_pages_public: str | None = None) -> tuple[bool, str]:
+    """Whether a page is public, and why (front matter first, then page properties, then
+    ``all_pages_public``: the config.edn key that makes every page public, if it is set)."""
     if "public" in note.front.key_lines:      # written in the front matter
         if note.front.meta.get("public") is True:
             return True, "public: true"
@@ -169,7 +199,10 @@ def publicity(note: Note) -> tuple[bool, str]:
         return True, "public:: true"
     if prop:
         return False, f"not public (public:: {prop})"
-    return False, "not public (no 'public: true' in front matter nor 'public:: true' page property)"
+    if all_pages_public:
+        return True, f"{all_pages_public} true in {CONFIG_PATH}"
+    return False, ("not public (no 'public: true' in front matter nor 'public:: true' page property, "
+                   f"and {CONFIG_PATH} does not set :publishing/all-pages-public? true)")
 
 
 def asset_references(text: str) -> list[tuple[str, int]]:
@@ -231,10 +264,16 @@ def plan_import(graph_dir: Path, docs_dir: Path, force: bool = False) -> Plan:
     graph_dir, docs_dir = Path(graph_dir), Path(docs_dir)
     if not (graph_dir / GRAPH_PAGES_DIR).is_dir() and not (graph_dir / JOURNALS_DIR).is_dir():
         raise GraphImportError(f"{graph_dir}: not a Logseq graph (it has neither pages/ nor journals/)")
+    try:
+        config = read_config(graph_dir)
+    except ConfigError as err:
+        raise GraphImportError(str(err)) from None
     old = load_manifest(docs_dir)
     plan = Plan(graph_dir, docs_dir)
-    pages = _read_pages(graph_dir, plan)
+    pages = _read_pages(graph_dir, plan, config)
+    _skip_whiteboards(graph_dir, plan, config)
     pages = _drop_name_conflicts(pages, docs_dir, old, plan)
+    plan.public_pages = len(pages)
 
     copied_pages = []
     for page in pages:
@@ -255,12 +294,24 @@ def plan_import(graph_dir: Path, docs_dir: Path, force: bool = False) -> Plan:
     for relative, uses in sorted(assets.items()):
         used_at = "; ".join(f"{source}:{','.join(map(str, lines))}" for source, lines in uses.items())
         source = graph_dir / relative
+        hidden_by = config.hidden_by(relative)
+        if hidden_by is not None:
+            plan.actions.append(Action(SKIP, relative, relative, f"{_hidden_reason(hidden_by)}, but used at graph "
+                                       f"{used_at}", problem=True))
+            continue
         if not source.is_file():
             plan.actions.append(Action(SKIP, relative, relative, "not in the graph's assets/ folder "
                                        f"(used at graph {used_at})", problem=True))
             continue
         plan.actions.append(_decide(relative, relative, source.read_bytes(), old, docs_dir, force,
                                     f"image used at graph {used_at}", "changed in the graph"))
+
+    # The graph's own macros, where the build reads them.
+    if config.macros:
+        plan.actions.append(_decide(graph_macros.MACROS_FILE, CONFIG_PATH,
+                                    graph_macros.macros_file_bytes(config.macros, CONFIG_PATH), old, docs_dir,
+                                    force, f"the graph's macros ({', '.join(sorted(config.macros))})",
+                                    "the graph's macros changed"))
 
     # Files imported before that the graph no longer publishes.
     handled = {action.target for action in plan.actions if action.target}
@@ -272,13 +323,34 @@ def plan_import(graph_dir: Path, docs_dir: Path, force: bool = False) -> Plan:
     return plan
 
 
-def _read_pages(graph_dir: Path, plan: Plan) -> list[_Page]:
+def _hidden_reason(pattern: str) -> str:
+    return f"hidden by :hidden \"{pattern}\" in {CONFIG_PATH}"
+
+
+def _left_out(source: str, config: GraphConfig) -> str | None:
+    """Why a file of the graph is not read at all (a dot file, a :hidden path), or None."""
+    if any(part.startswith(".") for part in source.split("/")):
+        return "hidden file"
+    pattern = config.hidden_by(source)
+    return None if pattern is None else _hidden_reason(pattern)
+
+
+def _skip_whiteboards(graph_dir: Path, plan: Plan, config: GraphConfig) -> None:
+    for path in _graph_files(graph_dir, WHITEBOARDS_DIR):
+        source = path.relative_to(graph_dir).as_posix()
+        plan.actions.append(Action(SKIP, "", source, _left_out(source, config) or (
+            "a whiteboard: the site does not show whiteboards (Logseq draws them with tldraw); "
+            "put what it says on a page to publish it")))
+
+
+def _read_pages(graph_dir: Path, plan: Plan, config: GraphConfig) -> list[_Page]:
     pages: list[_Page] = []
     for folder in (GRAPH_PAGES_DIR, JOURNALS_DIR):
         for path in _graph_files(graph_dir, folder):
             source = path.relative_to(graph_dir).as_posix()
-            if any(part.startswith(".") for part in path.relative_to(graph_dir).parts):
-                plan.actions.append(Action(SKIP, "", source, "hidden file"))
+            left_out = _left_out(source, config)
+            if left_out is not None:
+                plan.actions.append(Action(SKIP, "", source, left_out))
                 continue
             if path.suffix.lower() != ".md":
                 plan.actions.append(Action(SKIP, "", source, "not a Markdown page (only .md pages are imported)"))
@@ -300,7 +372,7 @@ def _read_pages(graph_dir: Path, plan: Plan) -> list[_Page]:
             else:
                 target = page_target(source)
             note = read_note(target, text)
-            public, why = publicity(note)
+            public, why = publicity(note, config.all_pages_public)
             if not public:
                 plan.actions.append(Action(SKIP, "", source, why))
                 continue
@@ -311,6 +383,7 @@ def _read_pages(graph_dir: Path, plan: Plan) -> list[_Page]:
 def _drop_name_conflicts(pages: list[_Page], docs_dir: Path, old: dict, plan: Plan) -> list[_Page]:
     """Two public pages with one file or one title would break the build: keep the first, say why."""
     owners: dict[str, str] = {}      # normalised title -> who has it
+    written: list[tuple[Note, str]] = []
     # Notes written in docs/ (not imported) keep their names.
     notes_dir = docs_dir / page_names.NOTES_DIR
     imported_targets = set(old) | {p.target for p in pages}
@@ -320,8 +393,11 @@ def _drop_name_conflicts(pages: list[_Page], docs_dir: Path, old: dict, plan: Pl
             continue
         note = read_note(target, path.read_text(encoding="utf-8-sig"))
         if note.public:
+            owner = f"docs/{target} (written in docs/, not imported)"
+            written.append((note, owner))
             for name in [note.title, *note.aliases]:
-                owners.setdefault(links.normalize(name), f"docs/{target} (written in docs/, not imported)")
+                owners.setdefault(links.normalize(name), owner)
+    urls = {note.dest_uri: owner for note, owner in written}
     kept: list[_Page] = []
     targets: dict[str, str] = {}
     for page in pages:
@@ -337,6 +413,14 @@ def _drop_name_conflicts(pages: list[_Page], docs_dir: Path, old: dict, plan: Pl
                                        f"page name '{page.note.title}' (or an alias) is already used by {clash}",
                                        problem=True))
             continue
+        url = page.note.dest_uri
+        if url in urls:
+            plan.actions.append(Action(SKIP, page.target, page.source,
+                                       f"page '{page.note.title}' would have the URL {url.removesuffix('index.html')} "
+                                       f"of {urls[url]} (names that differ only in spaces or punctuation "
+                                       "get one URL); rename one of them", problem=True))
+            continue
+        urls[url] = f"graph {page.source} ('{page.note.title}')"
         targets[page.target] = page.source
         for name in [page.note.title, *page.note.aliases]:
             owners.setdefault(links.normalize(name), f"graph {page.source}")
@@ -372,8 +456,11 @@ def _decide(target: str, source: str, data: bytes, old: dict, docs_dir: Path, fo
 
 def _removal(target: str, entry: dict, graph_dir: Path, docs_dir: Path, force: bool, plan: Plan) -> Action:
     source = entry["source"]
-    gone = "no longer in the graph" if not (graph_dir / source).is_file() else (
-        "no page imported now uses it" if source.startswith(f"{ASSETS_DIR}/") else "no longer public in the graph")
+    if target == graph_macros.MACROS_FILE:
+        gone = f"{source} defines no :macros any more"
+    else:
+        gone = "no longer in the graph" if not (graph_dir / source).is_file() else (
+            "no page imported now uses it" if source.startswith(f"{ASSETS_DIR}/") else "no longer public in the graph")
     path = docs_dir / target
     if not path.exists():
         return Action(REMOVE, target, source, f"{gone}; already gone from docs/")
@@ -463,4 +550,7 @@ def run_import(graph_dir: Path, docs_dir: Path, *, dry_run: bool = False, force:
     if not dry_run:
         apply_plan(plan)
     out(plan.summary(dry_run))
-    return 1 if plan.problems else 0
+    why_nothing = plan.nothing_imported()
+    if why_nothing:
+        out(f"error: {why_nothing}")
+    return 1 if plan.problems or why_nothing else 0

@@ -3,7 +3,8 @@
 Checked before rendering so a mistake fails the strict build with ``file:line``
 instead of showing up as raw braces, a broken image or half-rendered TeX:
 
-* a macro other than the flashcard clozes, or stray ``{{`` / ``}}``;
+* a macro other than the flashcard clozes and the graph's own macros (kb/graph_macros.py),
+  or stray ``{{`` / ``}}``;
 * an image under ``/assets/`` with no file in ``docs/assets/``, or an image from
   another host (pages load nothing from the network);
 * an unclosed ``$$`` or ``[[``;
@@ -13,6 +14,7 @@ instead of showing up as raw braces, a broken image or half-rendered TeX:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from kb import links, macros
@@ -24,28 +26,33 @@ from kb.frontmatter import Problem
 from kb.graph import block_line
 from kb.outline import Block, walk
 
-RE_ANY_IMAGE = re.compile(r"!\[[^\]\n]*\]\((?P<path>[^)\s]+)")
+# The path may hold spaces (a Logseq file name); a "title" after it is not part of it.
+RE_ANY_IMAGE = re.compile(r'!\[[^\]\n]*\]\((?P<path>[^)\s]+(?:[ \t]+[^)\s"]+)*)')
 RE_ODD_BULLET = re.compile(r"^(?P<indent>(?:  )* )[-+*](?: |$)", re.MULTILINE)
 
 
-def check_blocks(blocks: list[Block], docs_dir: Path, math: bool = True, cards: bool = False) -> list[Problem]:
+def check_blocks(blocks: list[Block], docs_dir: Path, math: bool = True, cards: bool = False,
+                 graph_macros: Collection[str] = ()) -> list[Problem]:
     """The problems of every block. ``cards``: the page's cards are checked too (it names a
-    deck), so an unclosed cloze is left to that check (kb.cloze), which names it as such."""
+    deck), so an unclosed cloze is left to that check (kb.cloze), which names it as such.
+    ``graph_macros``: the names of the graph's own macros (known, as the clozes are)."""
     problems = []
     for block in walk(blocks):
-        problems += check_block(block, docs_dir, math, cards)
+        problems += check_block(block, docs_dir, math, cards, graph_macros)
     return sorted(problems, key=lambda p: p.line)
 
 
-def check_block(block: Block, docs_dir: Path, math: bool = True, cards: bool = False) -> list[Problem]:
+def check_block(block: Block, docs_dir: Path, math: bool = True, cards: bool = False,
+                graph_macros: Collection[str] = ()) -> list[Problem]:
     text = mask_math(block.content) if math else block.content
     problems = []
     for macro in macros.find_macros(text):
-        if not macro.known:
+        if not macro.known and macro.name not in graph_macros:
             shown = "{{" + " ".join(filter(None, [macro.name, macro.args])) + "}}"
             problems.append(Problem(block_line(block, macro.start),
                                     f"unknown macro {shown}: only the flashcard clozes "
-                                    "{{c1 ...}}..{{c9 ...}} and {{cloze ...}} are known"))
+                                    "{{c1 ...}}..{{c9 ...}}, {{cloze ...}} and the graph's :macros "
+                                    "(imported into docs/.kb-macros.json) are known"))
     for offset in macros.stray_braces(text):
         if cards and RE_CLOZE_OPEN.match(text, offset):
             continue   # an unclosed cloze: the cards check reports it ("unclosed cloze ...")

@@ -5,7 +5,8 @@ cards, the snippet includes as kb/lint.py finds them), so the numbers are those 
 site:
 
 * cards: the cards (not notes) of each type, ``cloze``, ``arrow``, ``card`` (a
-  ``#card`` block) and ``occlusion``, from pages that name a deck;
+  ``#card`` block) and ``occlusion``, each page's in its deck (the default deck of
+  kb/default_deck.py when it names none);
 * links out: the page's ``[[links]]``, ``#tags`` and ``((block refs))`` to other pages
   (the card syntax tags ``#card``, ``#reversed``, ... are not links), and how many of
   them lead to a page not written yet; links in: the references from other pages;

@@ -20,12 +20,14 @@ PAGE_CASES = {
     "unknown macro": (
         "BN 层希望得到 {{embed [[ReLU]]}} 的数据",
         ["pages/Case.md:1: unknown macro {{embed [[ReLU]]}}: only the flashcard clozes "
-         "{{c1 ...}}..{{c9 ...}} and {{cloze ...}} are known"],
+         "{{c1 ...}}..{{c9 ...}}, {{cloze ...}} and the graph's :macros (imported into docs/.kb-macros.json) "
+         "are known"],
     ),
     "unknown macro on a continuation line of a nested block": (
         "为什么BN层一般用在线性层和卷积层后面\n  + BN 层希望得到\n    {{video https://example.com/v}}",
         ["pages/Case.md:3: unknown macro {{video https://example.com/v}}: only the flashcard clozes "
-         "{{c1 ...}}..{{c9 ...}} and {{cloze ...}} are known"],
+         "{{c1 ...}}..{{c9 ...}}, {{cloze ...}} and the graph's :macros (imported into docs/.kb-macros.json) "
+         "are known"],
     ),
     "stray braces": (
         "非线性单元之后的数据分布 {{c1 不一定对称",

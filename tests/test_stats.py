@@ -52,7 +52,8 @@ PAGES = {
         "- 回到 [[统计 甲]]",                                       # out 1
         "",
     ]),
-    "No Deck.md": "---\ntitle: No Deck\n---\n\n- {{c1 不算}}：没有 deck 的页面没有卡片；见 [[统计 甲]]\n",
+    # A page without a deck: its card goes to the default deck (kb/default_deck.py), "Default".
+    "No Deck.md": "---\ntitle: No Deck\n---\n\n- {{c1 也算}}：没有 deck 的页面，卡片进默认的 deck；见 [[统计 甲]]\n",
     "Hidden.md": "---\ntitle: Hidden\npublic: false\ndeck: d/One\n---\n\n- [[统计 甲]] {{c1 私密}}\n",
 }
 
@@ -77,7 +78,8 @@ def test_cards_links_and_snippets_per_page(docs: Path):
     assert dict(first.cards) == {"cloze": 2, "arrow": 2, "card": 4, "occlusion": 2}
     assert (first.links_out, first.missing_out, first.links_in) == (4, 1, 2)
     assert (second.links_out, second.missing_out, second.links_in) == (1, 0, 3)
-    assert (sum(no_deck.cards.values()), no_deck.links_out, no_deck.links_in) == (0, 1, 0)
+    assert (dict(no_deck.cards), no_deck.links_out, no_deck.links_in) == ({"cloze": 1}, 1, 0)
+    assert no_deck.deck == "Default"
     assert [(spec) for _, spec, _ in first.snippets] == ["batch_norm.py:batch_norm", "fences.md:batch_norm"]
     assert [line for line, _, _ in first.snippets] == [
         PAGES["统计 甲.md"].split("\n").index(f'- --8<-- "{spec}"') + 1
@@ -86,10 +88,10 @@ def test_cards_links_and_snippets_per_page(docs: Path):
 
 def test_cards_per_deck(docs: Path):
     decks = {d.name: d for d in collect(docs).decks}
-    assert set(decks) == {"d/One", "d/Two", "(no deck)"}
+    assert set(decks) == {"d/One", "d/Two", "Default"}
     assert decks["d/One"].pages == 1 and sum(decks["d/One"].cards.values()) == 10
     assert decks["d/Two"].pages == 1 and sum(decks["d/Two"].cards.values()) == 0
-    assert decks["(no deck)"].pages == 1
+    assert decks["Default"].pages == 1 and sum(decks["Default"].cards.values()) == 1
 
 
 def test_a_fences_section_is_followed_to_the_module_section_it_includes(tmp_path: Path):
