@@ -28,10 +28,18 @@ class LearningPathError(ValueError):
 
 
 @dataclass(frozen=True)
+class Topic:
+    name: str                  # a topic of the page, in a few words
+    pages: tuple[str, ...]     # the pages that teach it in depth (titles)
+    line: int
+
+
+@dataclass(frozen=True)
 class Step:
     title: str        # the note's title, as a [[link]] would name it
     teaches: str      # one line: what the page teaches
     line: int
+    topics: tuple[Topic, ...] = ()   # a hub page: where each of its topics is taught
 
 
 @dataclass(frozen=True)
@@ -61,21 +69,39 @@ def _text(node: yaml.Node, source: str, what: str) -> str:
     return str(node.value).strip()
 
 
-def _mapping(node: yaml.Node, source: str, keys: tuple[str, str], what: str) -> dict[str, yaml.Node]:
+def _mapping(node: yaml.Node, source: str, keys: tuple[str, ...], what: str,
+             optional: tuple[str, ...] = ()) -> dict[str, yaml.Node]:
     line = node.start_mark.line + 1
     if not isinstance(node, yaml.MappingNode):
         raise LearningPathError(f"{source}:{line}: {what} must be a mapping with keys {', '.join(keys)}")
     found = {}
     for key, value in node.value:
         name = key.value if isinstance(key, yaml.ScalarNode) else None
-        if name not in keys:
+        if name not in keys + optional:
             raise LearningPathError(f"{source}:{key.start_mark.line + 1}: unknown key {name!r} in {what} "
-                                    f"(expected {', '.join(keys)})")
+                                    f"(expected {', '.join(keys + optional)})")
         found[name] = value
     for name in keys:
         if name not in found:
             raise LearningPathError(f"{source}:{line}: {what} has no {name!r}")
     return found
+
+
+def _list(node: yaml.Node, source: str, what: str) -> list[yaml.Node]:
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise LearningPathError(f"{source}:{node.start_mark.line + 1}: {what} must be a non-empty list")
+    return node.value
+
+
+def _topics(node: yaml.Node | None, source: str) -> tuple[Topic, ...]:
+    if node is None:
+        return ()
+    topics = []
+    for topic_node in _list(node, source, "topics"):
+        topic = _mapping(topic_node, source, ("topic", "pages"), "a topic")
+        pages = tuple(_text(page, source, "a topic's page") for page in _list(topic["pages"], source, "a topic's pages"))
+        topics.append(Topic(_text(topic["topic"], source, "topic"), pages, topic_node.start_mark.line + 1))
+    return tuple(topics)
 
 
 def parse(text: str, source: str) -> LearningPath:
@@ -92,14 +118,11 @@ def parse(text: str, source: str) -> LearningPath:
     stages = []
     for stage_node in root.value:
         stage = _mapping(stage_node, source, ("stage", "pages"), "a stage")
-        pages = stage["pages"]
-        if not isinstance(pages, yaml.SequenceNode) or not pages.value:
-            raise LearningPathError(f"{source}:{pages.start_mark.line + 1}: a stage's pages must be a non-empty list")
         steps = []
-        for step_node in pages.value:
-            step = _mapping(step_node, source, ("page", "teaches"), "a page entry")
+        for step_node in _list(stage["pages"], source, "a stage's pages"):
+            step = _mapping(step_node, source, ("page", "teaches"), "a page entry", optional=("topics",))
             steps.append(Step(_text(step["page"], source, "page"), _text(step["teaches"], source, "teaches"),
-                              step_node.start_mark.line + 1))
+                              step_node.start_mark.line + 1, _topics(step.get("topics"), source)))
         stages.append(Stage(_text(stage["stage"], source, "stage"), tuple(steps), stage_node.start_mark.line + 1))
     return LearningPath(source, tuple(stages))
 
@@ -127,6 +150,9 @@ def problems(path: LearningPath, resolve, notes: list[tuple[str, str]]) -> list[
                          f"(line {seen[src_uri]})")
         else:
             seen[src_uri] = step.line
+        for topic in step.topics:
+            found += [f"{path.source}:{topic.line}: topic {topic.name!r}: no note is titled {page!r}"
+                      for page in topic.pages if resolve(page) is None]
     for src_uri, title in notes:
         if src_uri not in seen:
             found.append(f"{path.source}:{path.stages[-1].line}: the note {title!r} ({src_uri}) is not on the "
@@ -153,6 +179,24 @@ def home_markdown(path: LearningPath, link) -> str:
         parts.append(f'<ol class="kb-path" start="{number}">' + "".join(items) + "</ol>")
         number += len(stage.steps)
     return '<div class="kb-path-list" markdown="0">\n' + "\n".join(parts) + "\n</div>"
+
+
+def hub_html(step: Step, link) -> str:
+    """Where each topic of a hub page is taught in depth; ``link`` as for ``home_markdown``."""
+    if not step.topics:
+        return ""
+    rows = []
+    for topic in step.topics:
+        pages = []
+        for title in topic.pages:
+            url = link(title)
+            pages.append(f'<a href="{html.escape(url)}">{html.escape(title)}</a>' if url is not None
+                         else html.escape(title))
+        rows.append(f"<li><strong>{html.escape(topic.name)}</strong>：{'、'.join(pages)}</li>")
+    return ('<section class="kb-hub" aria-labelledby="kb-hub-title">'
+            '<h2 id="kb-hub-title">这篇笔记的主题在哪里详细讲</h2>'
+            '<p>下面是原笔记，文字与导入时一致；它的每个主题都有一页详细讲解：</p>'
+            f'<ul>{"".join(rows)}</ul></section>')
 
 
 def neighbours_html(previous: tuple[str, str] | None, following: tuple[str, str] | None) -> str:

@@ -176,10 +176,7 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     if note is None:
         config.mdx_configs[EXTENSION] = {}  # an ordinary page: the extension stays out
         if page.is_homepage and _path is not None and learning_path.HOME_MARKER in markdown:
-            def link(title: str) -> str | None:
-                note = _graph.resolve(title)
-                note_file = files.get_file_from_path(note.src_uri) if note is not None else None
-                return get_relative_url(note_file.url, page.url) if note_file is not None else None
+            link = _note_links(page, files)
             return markdown.replace(learning_path.HOME_MARKER, learning_path.home_markdown(_path, link))
         return None
     # MkDocs drops the blank lines after the front matter; count them back.
@@ -203,11 +200,28 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     return None
 
 
+def _note_links(page: Page, files: Files):
+    """``link(title)``: the URL of the note a title names, relative to ``page`` (None: no such note)."""
+    def link(title: str) -> str | None:
+        note = _graph.resolve(title)
+        note_file = files.get_file_from_path(note.src_uri) if note is not None else None
+        return get_relative_url(note_file.url, page.url) if note_file is not None else None
+    return link
+
+
 def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-    """A note on the learning path ends with links to the pages before and after it."""
+    """A note on the learning path ends with links to the pages before and after it; a hub
+    (a step with ``topics``) shows, under its title, where each topic is taught."""
     position = next((i for i, other in enumerate(_path_pages) if other is page), None)
     if position is None:
         return None
+    note = _graph.note_at(page.file.src_uri)
+    step = next((s for s in _path.steps if _graph.resolve(s.title) is note), None)
+    hub = learning_path.hub_html(step, _note_links(page, files)) if step is not None else ""
+    if hub:
+        title_end = html.find("</h1>")
+        at = title_end + len("</h1>") if title_end >= 0 else 0
+        html = html[:at] + hub + html[at:]
 
     def neighbour(index: int) -> tuple[str, str] | None:
         if not 0 <= index < len(_path_pages):

@@ -88,7 +88,7 @@ def test_problems_name_the_line_of_the_list():
     ("- stage: 一\n  pages: []\n", "learning-path.yml:2: a stage's pages must be a non-empty list"),
     ("- stage: 一\n  pages:\n    - page: A\n", "learning-path.yml:3: a page entry has no 'teaches'"),
     ("- stage: 一\n  pages:\n    - page: A\n      teaches: a\n      why: b\n",
-     "learning-path.yml:5: unknown key 'why' in a page entry (expected page, teaches)"),
+     "learning-path.yml:5: unknown key 'why' in a page entry (expected page, teaches, topics)"),
     ("- stage: 一\n  pages:\n    - page: A\n      teaches: ''\n", "learning-path.yml:4: teaches must be non-empty text"),
     ("stage: 一\n", "learning-path.yml:1: the path must be a list of stages"),
     ("- stage: [\n", "learning-path.yml:2: not valid YAML"),
@@ -191,3 +191,30 @@ def test_a_note_left_off_the_list_fails_the_strict_build(tmp_path):
     result = build_small_site(tmp_path, "- stage: 一\n  pages:\n    - page: A\n      teaches: a\n")
     assert result.returncode != 0
     assert "learning-path.yml:1: the note 'B' (pages/B.md) is not on the learning path" in result.stderr
+
+
+def test_the_original_note_is_a_hub_to_the_pages_that_teach_its_topics(built_site):
+    """The hub is made from learning-path.yml around the note; the note's file is not touched."""
+    step = next(s for s in project_path().steps if s.title == "Batch Normalization")
+    assert len(step.topics) >= 8
+    page_file = built_site / page_names.dest_uri_for_title(step.title)
+    article = soup(built_site, page_names.dest_uri_for_title(step.title)).select_one("article")
+    hub = article.select_one("section.kb-hub")
+    assert hub is not None and hub.find_previous_sibling("h1") is not None
+    assert hub.find_next_sibling("ul", class_="kb-outline") is not None   # the note follows the hub
+    items = hub.select("li")
+    assert [li.strong.get_text() for li in items] == [t.name for t in step.topics]
+    for li, topic in zip(items, step.topics):
+        hrefs = [unquote(a["href"]) for a in li.select("a")]
+        assert [a.get_text() for a in li.select("a")] == list(topic.pages)
+        for href, title in zip(hrefs, topic.pages):
+            target = (page_file.parent / href / "index.html").resolve()
+            assert target == (built_site / page_names.dest_uri_for_title(title)).resolve(), (topic.name, title)
+
+
+def test_a_topic_naming_no_note_is_reported_with_its_line():
+    text = ("- stage: 一\n  pages:\n    - page: A\n      teaches: a\n      topics:\n"
+            "        - topic: 动机\n          pages: [A, Nowhere]\n")
+    path = learning_path.parse(text, "learning-path.yml")
+    found = learning_path.problems(path, lambda name: {"a": "pages/A.md"}.get(name.lower()), [("pages/A.md", "A")])
+    assert found == ["learning-path.yml:6: topic '动机': no note is titled 'Nowhere'"]
