@@ -80,6 +80,11 @@ PAPERS = {
                   "with Representation Learning on the Hypersphere",
     "2201.03545": "Liu, Mao, Wu, Feichtenhofer, Darrell & Xie 2022. A ConvNet for the "
                   "2020s",
+    "2105.07576": "Wu & Johnson 2021. Rethinking \"Batch\" in BatchNorm",
+    "1911.09737": "Singh & Krishnan 2020. Filter Response Normalization Layer: "
+                  "Eliminating Batch Dependence in the Training of Deep Neural Networks",
+    "1806.10779": "Luo, Ren, Peng, Zhang & Li 2019. Differentiable Learning-to-Normalize "
+                  "via Switchable Normalization",
 }
 # --8<-- [end:papers]
 
