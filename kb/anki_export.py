@@ -12,6 +12,8 @@
 * Image occlusion uses Anki's native format (``{{c1::image-occlusion:rect:..}}``
   in the ``Occlusion`` field of a cloze model with the stock templates), so Anki
   draws the masks itself; the image travels as media.
+* An erratum of kind imprecise (kb/errata.py) shows on the back: in the ``Page``
+  field of the cloze model (shown on the back only), in ``Back Extra`` for occlusion.
 * The package timestamp is the sources' last commit time: the same sources give
   the same bytes, and Anki updates a note only from a newer package.
 """
@@ -50,6 +52,9 @@ CSS = """\
 .card-arrow-answer .cloze[data-cloze], .card-question .cloze[data-cloze] { display: none; }
 .page-ref { color: #3f51b5; }
 .tag { color: #888; }
+.kb-erratum { border-left: 4px solid #c62828; background: #fff4f4; padding: 0.3em 0.7em; margin-top: 1em;
+              font-size: 0.8em; }
+.kb-erratum p { margin: 0.3em 0; }
 """
 
 CLOZE_MODEL = genanki.Model(
@@ -169,10 +174,12 @@ def genanki_note(note: Note) -> genanki.Note:
         header = " › ".join([*note.context, note.html] if note.html else note.context) or html.escape(note.page.title)
         fields = [anki_occlusion_text(note.occlusion, note.image_size),
                   f'<img src="{html.escape(_media_name(note.image))}">',
-                  _local_images(card_html.anki_text(header)), "", ""]
+                  _local_images(card_html.anki_text(header)), card_html.anki_text(note.back_extra), ""]
         return genanki.Note(model=OCCLUSION_MODEL, fields=fields, tags=tags, guid=guid)
+    # The Page field is shown on the back only: an imprecise erratum goes there, after the page's name
+    # (a field of its own would change the note type, and Anki would not update the notes already imported).
     fields = [_local_images(card_html.anki_text(note.html)), card_html.anki_text(context),
-              html.escape(note.page.title)]
+              html.escape(note.page.title) + card_html.anki_text(note.back_extra)]
     return genanki.Note(model=CLOZE_MODEL, fields=fields, tags=tags, guid=guid)
 
 

@@ -30,6 +30,7 @@ the error with its ``file:line``.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import posixpath
 import re
@@ -38,12 +39,14 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote
 
+from kb import errata as errata_layer
 from kb import occlusion as occlusion_data
 from kb.cards import RE_IMAGE as RE_CARD_IMAGE
 from kb.cards import Note, PageInfo, find_arrow, notes_of_block, occlusion_html
 from kb.cloze import CardSyntaxError
 from kb.code_regions import map_prose
 from kb.dollar_math import find_math
+from kb.errata import Erratum
 from kb.outline import Block
 
 # Properties that steer the site or Logseq, not text a reader should see.
@@ -76,6 +79,7 @@ class RenderContext:
     cards: PageInfo | None = None      # the blocks' page, for its cards; None: no block is shown as a card
     root: str = ""                     # from the page being rendered to the site root, e.g. "../../"
     docs_dir: Path | None = None       # where images are looked up; None: every image is taken as there
+    errata: dict[int, list[Erratum]] | None = None   # the note's errata by the line of their block (kb/errata.py)
 
 
 def asset_path(image_path: str) -> str:
@@ -173,11 +177,14 @@ def visible_properties(block: Block) -> list[tuple[str, str]]:
             if key not in HIDDEN_PROPERTIES and not key.startswith("logseq.") and value]
 
 
-def li_attributes(block: Block) -> str:
+def li_attributes(block: Block, corrected: bool = False) -> str:
+    """``data-line``; an anchor for a block with an ``id::``, or for a ``corrected`` one (``line-N``)."""
     attrs = [f'data-line="{block.line}"']
     block_id = block.properties.get("id", "").strip().lower()
     if block_id:
         attrs.append(f'id="block-{html.escape(block_id)}" data-block-id="{html.escape(block_id)}"')
+    elif corrected:
+        attrs.append(f'id="line-{block.line}"')
     if block.properties.get("collapsed", "").strip().lower() == "true":
         attrs.append('data-collapsed="true"')
     return " ".join(attrs)
@@ -191,19 +198,47 @@ def render_block(block: Block, ctx: RenderContext, depth: int = 0) -> list[str]:
     if not block.content and not block.children and not visible_properties(block):
         return []
     notes = card_notes(block, ctx)
-    lines = [f'<li class="kb-block" {li_attributes(block)} markdown="block">', ""]
+    errata = (ctx.errata or {}).get(block.line, [])
+    corrected = " kb-block--corrected" if any(e.kind in ("wrong", "imprecise") for e in errata) else ""
+    lines = [f'<li class="kb-block{corrected}" {li_attributes(block, bool(errata))} markdown="block">', ""]
     if block.content:
         lines += _content_lines(block, ctx, depth, notes)
     for key, value in visible_properties(block):
         lines += [f'<div class="kb-property" markdown="span"><span class="kb-property__key">'
                   f'{html.escape(key)}</span> {_protect_math(value, ctx)}</div>', ""]
+    boxes = [line for erratum in errata if erratum.kind in errata_layer.SHOWN_ON_PAGE
+             for line in erratum_lines(erratum, ctx, depth)]
+    card = next((note for note in notes if note.type == "card"), None)
+    if not (card and block.children):
+        lines += boxes   # under the block's text; a #card's after its answer, its children
     if block.children:
         children = render_outline(block.children, ctx, depth + 1)
-        card = next((note for note in notes if note.type == "card"), None)
         # Cloze 1 (and 3, 4.. for #incremental) asks the children; cloze 2 (#reversed) the block.
         lines += _folded(children, "答案") if card and _asked(card) - {2} else children
+        if card:
+            lines += boxes
     lines += ["</li>"]
     return lines
+
+
+def erratum_lines(erratum: Erratum, ctx: RenderContext, depth: int) -> list[str]:
+    """The 勘误 box inside the corrected block, its text through the page's Markdown; its cards as cards."""
+    def prepared(text: str) -> str:
+        return _keep_leading_tags(_protect_math(text, ctx), ctx).replace("\n", " ")
+
+    cards = ""
+    if erratum.block.children:
+        # The corrected cards, shown as the page shows cards; their lines are the erratum file's.
+        outline = render_outline(erratum.block.children, dataclasses.replace(ctx, errata=None), depth + 1)
+        outline = [line.replace('<li class="kb-block" data-line=', '<li class="kb-erratum__card" data-erratum-line=')
+                   for line in outline]
+        cards = "\n".join(['<div class="kb-erratum__cards" markdown="block">', "",
+                           '<p class="kb-erratum__label">改正后的卡片：</p>', "", *outline, "</div>"])
+    box = errata_layer.box_html(erratum, prepared(erratum.right),
+                                prepared(erratum.wrong) if erratum.wrong else "",
+                                prepared(errata_layer.linked_sources(erratum.cited)) if erratum.cited else "",
+                                markdown=True, cards=cards)
+    return [box, ""]
 
 
 # --- card blocks ------------------------------------------------------------------------

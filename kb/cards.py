@@ -78,6 +78,7 @@ class Note:
     image: str = ""            # occlusion image, site path (e.g. "assets/x.png")
     image_size: tuple[int, int] = (0, 0)
     explicit_id: bool = False  # the id is the block's own id:: (else a hash of the question)
+    back_extra: str = ""       # note HTML shown under every answer: an imprecise erratum (kb/errata.py)
 
     @property
     def where(self) -> str:

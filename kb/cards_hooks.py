@@ -2,7 +2,9 @@
 
 * ``on_page_markdown``: read the cards of every note page (a page whose front
   matter names a ``deck``, and every Logseq note under ``docs/pages/``: its cards go
-  to the default deck, kb/default_deck.py, when it names none) from its source file; a card error is logged with
+  to the default deck, kb/default_deck.py, when it names none) from its source file, its errata applied
+  (kb/errata.py: the cards of a block corrected as wrong or as a bad card leave, the
+  errata's own cards come, an imprecise erratum goes on the back); a card error is logged with
   ``file:line``, which fails the strict build.
 * ``on_nav``: remember the order of the pages in the navigation (the learning
   path's, kb/learning_path.py): cards.json lists the cards in that order, then in
@@ -30,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mkdocs.utils import get_relative_url  # noqa: E402
 
-from kb import anki_export, card_html, frontmatter, katex, page_names  # noqa: E402
+from kb import anki_export, card_html, errata, frontmatter, katex, page_names  # noqa: E402
 from kb.cards import Note, PageInfo, duplicate_ids, extract_notes  # noqa: E402
 from kb.default_deck import default_deck  # noqa: E402
 from kb.outline import parse_outline  # noqa: E402
@@ -52,10 +54,16 @@ ANKI_MARKER = "<!-- kb:anki-deck -->"   # on the home page
 
 _notes: dict[str, list[Note]] = {}   # by page src_uri, for the current build
 _nav_order: dict[str, int] = {}      # page src_uri -> its place in the navigation
+_errata: dict[str, list[errata.Erratum]] = {}   # by the src_uri of the note they correct
 
 
 def on_pre_build(*, config: MkDocsConfig) -> None:
     _notes.clear()   # `mkdocs serve` rebuilds in the same process
+    _errata.clear()
+    # Read here again (kb/logseq_hooks.py reports their problems, with file:line, once).
+    for src_uri, text in errata.sources_in(Path(config.docs_dir)):
+        found, _ = errata.read_errata(src_uri, text, shown_source(config, src_uri))
+        _errata.setdefault(errata.note_of(src_uri), []).extend(found)
 
 
 def on_nav(nav, *, config: MkDocsConfig, files: Files):
@@ -118,7 +126,13 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     front = RE_FRONT_MATTER.match(text)
     body = text[front.end():] if front else text
     first_line = text[:front.end()].count("\n") + 1 if front else 1
-    notes, errors = extract_notes(parse_outline(body, first_line), info)
+    blocks = parse_outline(body, first_line)
+    notes, errors = extract_notes(blocks, info)
+    corrections = _errata.get(page.file.src_uri, [])
+    if corrections:   # a block with an erratum of kind wrong or card: its cards leave, the erratum's come
+        errata.resolve(corrections, blocks)
+        notes, more = errata.apply_to_cards(notes, corrections, info)
+        errors += more
     for error in errors:
         log.warning("%s", error)   # "docs/pages/x.md:7: ...", as every warning about a page starts
     _notes[page.file.src_uri] = notes
@@ -149,8 +163,8 @@ def card_records(notes: list[Note], renderer: katex.KatexRenderer) -> tuple[list
                 "tags": note.tags,
                 "source": note.where,
                 "front": render(context + card.front, note.where),
-                "back": render(context + card.back, note.where),
-                "tex": card_html.tex_sources(note.html + "".join(note.context)),
+                "back": render(context + card.back + note.back_extra, note.where),
+                "tex": card_html.tex_sources(note.html + "".join(note.context) + note.back_extra),
                 "anki": anki,
             })
     return records, errors
@@ -177,8 +191,9 @@ def on_post_build(*, config: MkDocsConfig) -> None:
     deck_entries = []
     for deck, deck_notes in sorted(decks.items()):
         file_name = anki_export.package_file_name(names[deck])
-        sources = sorted({Path(config.docs_dir) / n.page.src_uri for n in deck_notes}
-                         | {f for n in deck_notes for f in n.media})
+        pages = {Path(config.docs_dir) / n.page.src_uri for n in deck_notes}
+        corrections = {Path(config.docs_dir) / errata.ERRATA_DIR / page.name for page in pages}
+        sources = sorted(pages | {f for f in corrections if f.is_file()} | {f for n in deck_notes for f in n.media})
         stamp = anki_export.source_timestamp(sources, ROOT)
         try:
             anki_export.write_package(deck, names[deck], deck_notes, site / file_name, stamp)

@@ -45,12 +45,13 @@ from pathlib import Path
 import markdown
 import yaml
 
-from kb import page_names
+from kb import errata, page_names
 from kb.card_form import check_cards
 from kb.cards import Note as CardNote
 from kb.cards import PageInfo, duplicate_ids, extract_notes
 from kb.cloze import CardSyntaxError
 from kb.default_deck import configured_default_deck
+from kb.errata import Erratum
 from kb.graph import Graph, Note, build_graph
 from kb.graph_macros import MacrosFileError, load_macros
 from kb.graph import deck_of as graph_deck_of
@@ -261,12 +262,24 @@ def page_info(note: Note, shown: str, docs_dir: Path) -> PageInfo | None:
                     src_uri=note.src_uri, docs_dir=docs_dir)
 
 
-def card_notes(note: Note, shown: str, docs_dir: Path) -> tuple[list[CardNote], list[CardSyntaxError]]:
+def card_notes(note: Note, shown: str, docs_dir: Path,
+               corrections: list[Erratum] | None = None) -> tuple[list[CardNote], list[CardSyntaxError]]:
+    """The note's cards as the cards hook reads them, its errata (``corrections``, resolved) applied."""
     info = page_info(note, shown, docs_dir)
     if info is None:
         return [], []
     body, first_line = card_body(note.source_text.lstrip("\ufeff"))
-    return extract_notes(parse_outline(body, first_line), info)
+    notes, errors = extract_notes(parse_outline(body, first_line), info)
+    if corrections:
+        notes, more = errata.apply_to_cards(notes, corrections, info)
+        errors += more
+    return notes, errors
+
+
+def read_errata(docs_dir: Path, graph: Graph) -> tuple[list[Erratum], list[Problem]]:
+    """The errata under ``docs_dir/errata/``, resolved in their notes, and their problems (errors)."""
+    found, problems = errata.collect(errata.sources_in(docs_dir), graph, lambda uri: shown_path(docs_dir / uri))
+    return found, [Problem(p.source, p.line, "erratum", p.message) for p in problems]
 
 
 def _missing_links(graph: Graph, shown: dict[str, str]) -> list[Problem]:
@@ -304,6 +317,9 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
         targets = []
         for path in _expand(list(paths)):
             uri = src_uri_of(path, docs_dir)
+            if errata.is_errata_file(uri) and errata.note_of(uri) in files:
+                targets.append(errata.note_of(uri))   # an erratum file: its note is checked with it
+                continue
             if not page_names.is_note(uri):
                 not_notes.append(shown_path(path))
                 continue
@@ -325,6 +341,10 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
     problems += _url_clashes(graph, {uri: shown[uri] for uri in linted}, shown)
     problems += _missing_links(graph, {uri: shown[uri] for uri in linted})
 
+    corrections, erratum_problems = read_errata(docs_dir, graph)
+    linted_errata = {shown_path(docs_dir / errata.ERRATA_DIR / Path(uri).name) for uri in linted}
+    problems += [p for p in erratum_problems if p.path in linted_errata]
+
     options = snippet_config()
     custom_macros = load_macros(docs_dir)     # the build reads them too (kb/logseq_hooks.py)
     all_cards: list[CardNote] = []
@@ -335,7 +355,7 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
             if uri in linted:
                 private.append(shown[uri])
             continue
-        notes, errors = card_notes(note, shown[uri], docs_dir)
+        notes, errors = card_notes(note, shown[uri], docs_dir, errata.of_note(corrections, uri))
         all_cards += notes
         if uri not in linted:
             continue
@@ -355,7 +375,7 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
                                     "change if the file is renamed", INFO))
 
     # Ids shared across pages (the cards hook checks all pages together after the build).
-    linted_shown = {shown[uri] for uri in linted}
+    linted_shown = {shown[uri] for uri in linted} | linted_errata
     by_id: dict[str, list[CardNote]] = {}
     for card in all_cards:
         by_id.setdefault(card.id, []).append(card)

@@ -42,6 +42,7 @@ from kb import graph_macros, links, macros
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
 from kb.cards import PageInfo
 from kb.cloze import RE_HINT
+from kb.errata import by_target
 from kb.graph import Graph, Note, deck_of
 from kb.note_checks import check_blocks, check_indentation
 from kb.outline import Block, parse_outline, walk
@@ -228,11 +229,13 @@ class LogseqOutlinePreprocessor(Preprocessor):
 
     def __init__(self, md, page: LogseqPage, first_line: int, docs_dir: Path | None,
                  tokens: RawHtmlTokens, source_path: str = "", default_deck: str | None = None,
-                 custom_macros: dict[str, str] | None = None) -> None:
+                 custom_macros: dict[str, str] | None = None,
+                 errata: list | None = None) -> None:
         super().__init__(md)
         self.page = page
         self.custom_macros = custom_macros or {}
         self.default_deck = default_deck
+        self.errata = errata or []   # the note's errata, resolved (kb/errata.py)
         self.source_path = source_path or page.note.src_uri
         self.first_line = first_line
         self.docs_dir = docs_dir
@@ -250,7 +253,8 @@ class LogseqOutlinePreprocessor(Preprocessor):
         expand_macros(blocks, self.custom_macros, self.page.note.math)
         cards = card_page(self.page.note, self.docs_dir)
         ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math,
-                            cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir)
+                            cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir,
+                            errata=by_target(self.errata))
         out = header_lines(self.page.note) + render_outline(blocks, ctx)
         out += backlinks_lines(self.page, self.tokens, self.docs_dir, self.custom_macros)
         # One string per line: later preprocessors (snippets, fences) work line by line.
@@ -330,6 +334,8 @@ class LogseqExtension(Extension):
             "default_deck": ["", "The deck of cards on a note that names none (kb/default_deck.py); "
                                  "empty: such a note has no cards"],
             "macros": [{}, "The graph's own macros, name -> text (kb/graph_macros.py)"],
+            "errata": [[], "The note's errata (kb.errata.Erratum), their targets resolved; "
+                           "each shows in the block it corrects"],
         }
         super().__init__(**kwargs)
 
@@ -346,7 +352,8 @@ class LogseqExtension(Extension):
         md.preprocessors.register(
             LogseqOutlinePreprocessor(md, page, int(self.getConfig("first_line")), docs_dir, tokens,
                                       self.getConfig("source_path"), self.getConfig("default_deck") or None,
-                                      dict(self.getConfig("macros") or {})),
+                                      dict(self.getConfig("macros") or {}),
+                                      list(self.getConfig("errata") or [])),
             "logseq_outline", PRIORITY_PREPROCESSOR)
         md.preprocessors.register(UnstashPreprocessor(md, tokens), "logseq_unstash", PRIORITY_UNSTASH)
         md.inlinePatterns.register(MacroInlineProcessor(md), "logseq_macro", PRIORITY_MACRO)

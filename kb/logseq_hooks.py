@@ -6,7 +6,9 @@
 * ``on_files``: read the graph's own macros (``docs/.kb-macros.json``, written by
   ``kb import``), read every note under ``docs/pages/``, build the link graph,
   report its problems, leave out ``public: false`` notes, add the generated tag
-  pages, give notes readable URLs, and log the pages not written yet (each link
+  pages, read the errata under ``docs/errata/`` (not pages themselves; each problem,
+  such as a target no longer found, is a warning with file:line) and add the 勘误
+  page that lists them, give notes readable URLs, and log the pages not written yet (each link
   to one is a warning with file:line, so the strict build fails).
 * ``on_page_read_source``: a note without YAML front matter gets one from its
   Logseq page properties (``title::``, ``deck::``, ...), so MkDocs does not read
@@ -37,7 +39,7 @@ from mkdocs.utils import get_relative_url  # noqa: E402
 
 import yaml  # noqa: E402
 
-from kb import frontmatter, graph_macros, learning_path, navigation, page_names  # noqa: E402
+from kb import errata, errata_page, frontmatter, graph_macros, learning_path, navigation, page_names  # noqa: E402
 from kb.default_deck import default_deck  # noqa: E402
 from kb.graph import Graph, build_graph  # noqa: E402
 from kb.source_paths import shown_source  # noqa: E402
@@ -57,6 +59,7 @@ _graph: Graph | None = None
 _path: learning_path.LearningPath | None = None
 _path_pages: list[Page] = []     # the notes in the path's order (on_nav)
 _macros: dict[str, str] = {}
+_errata: list[errata.Erratum] = []
 _tag_page_dir: tempfile.TemporaryDirectory | None = None
 
 
@@ -83,6 +86,7 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
             files.remove(file)
     _read_learning_path(config, _graph)
     _add_tag_pages(files, config, _graph)
+    _read_errata(files, config, _graph)
     _give_readable_urls(files, _graph, config)
     missing = _graph.missing()
     log.info("Pages not written yet (%d): %s", len(missing), ", ".join(missing) or "none")
@@ -127,6 +131,23 @@ def _add_tag_pages(files: Files, config: MkDocsConfig, graph: Graph) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(note.source_text, encoding="utf-8")
             files.append(File.generated(config, note.src_uri, abs_src_path=str(path)))
+
+
+def _read_errata(files: Files, config: MkDocsConfig, graph: Graph) -> None:
+    """The errata under docs/errata/ (kb/errata.py): not pages of their own; their problems fail the
+    strict build; the generated 勘误 page lists them all."""
+    global _errata
+    sources = [f for f in files.documentation_pages() if errata.is_errata_file(f.src_uri)]
+    for file in sources:
+        files.remove(file)
+    _errata, problems = errata.collect([(f.src_uri, f.content_string) for f in sources], graph,
+                                       lambda uri: shown_source(config, uri))
+    for problem in problems:
+        log.warning("%s", problem)
+    assert _tag_page_dir is not None
+    path = Path(_tag_page_dir.name, errata_page.SRC_URI)
+    path.write_text(errata_page.page_markdown(_errata, graph), encoding="utf-8")
+    files.append(File.generated(config, errata_page.SRC_URI, abs_src_path=str(path)))
 
 
 def _give_readable_urls(files: Files, graph: Graph, config: MkDocsConfig) -> None:
@@ -190,6 +211,7 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
         "source_path": shown_source(config, note.src_uri),
         "default_deck": default_deck(config.extra),
         "macros": _macros,
+        "errata": [e for e in errata.of_note(_errata, note.src_uri) if e.target_line is not None],
     }
     if note.front.meta.get("toc") is False:
         page.meta.setdefault("hide", []).append("toc")

@@ -28,7 +28,8 @@ from kb import links as link_names
 from kb.card_form import check_cards
 from kb.card_html import CARD_SYNTAX_TAGS
 from kb.graph import Graph, Link, Note, build_graph
-from kb.lint import ROOT, card_notes, deck_of, notes_in, shown_path, snippet_config, snippet_includes
+from kb.errata import ERRATA_DIR, of_note
+from kb.lint import ROOT, card_notes, deck_of, notes_in, read_errata, shown_path, snippet_config, snippet_includes
 
 CARD_TYPES = ("cloze", "arrow", "card", "occlusion")
 # The card-form warnings (kb/card_form.py), with the heading of their column.
@@ -96,13 +97,15 @@ def collect(docs_dir: Path = ROOT / "docs") -> Stats:
     graph = build_graph([(uri, path.read_text(encoding="utf-8-sig")) for uri, path in files.items()])
     base_paths = snippet_config().get("base_path", [])
     pages: dict[str, PageStats] = {}
-    errors: list[str] = []
+    corrections, erratum_problems = read_errata(docs_dir, graph)
+    errors: list[str] = [str(p) for p in erratum_problems]
     all_cards = []
     for note in graph.notes:
         if note.generated:
             continue
         page = PageStats(note.title, note.src_uri, deck_of(note))
-        notes, card_errors = card_notes(note, shown_path(files[note.src_uri]), docs_dir)
+        notes, card_errors = card_notes(note, shown_path(files[note.src_uri]), docs_dir,
+                                        of_note(corrections, note.src_uri))
         all_cards += notes
         for card_note in notes:
             page.cards[card_note.type] += len(card_note.cards)
@@ -110,6 +113,7 @@ def collect(docs_dir: Path = ROOT / "docs") -> Stats:
         page.snippets = [(line, spec, section_includes(spec, base_paths)) for line, spec in snippet_includes(note.blocks)]
         pages[note.src_uri] = page
     by_source = {shown_path(files[uri]): page for uri, page in pages.items()}
+    by_source.update({shown_path(docs_dir / ERRATA_DIR / Path(uri).name): page for uri, page in pages.items()})
     for problem in check_cards(all_cards):
         if problem.source in by_source:
             by_source[problem.source].form[problem.kind] += 1
