@@ -200,7 +200,8 @@ def test_a_corrected_card_has_the_id_it_would_have_on_the_note_page(site: Path):
 
 
 def test_the_anki_deck_has_the_corrected_cards_and_the_imprecise_erratum_on_the_back(site: Path):
-    with zipfile.ZipFile(site / "test-Errata.apkg") as apkg, tempfile.TemporaryDirectory() as tmp:
+    [deck] = json.loads((site / "cards.json").read_text(encoding="utf-8"))["decks"]
+    with zipfile.ZipFile(site / deck["apkg"]) as apkg, tempfile.TemporaryDirectory() as tmp:
         apkg.extract("collection.anki2", tmp)
         with sqlite3.connect(Path(tmp) / "collection.anki2") as db:
             notes = [row[0].split("\x1f") for row in db.execute("select flds from notes")]

@@ -342,6 +342,8 @@ def test_imported_graph_builds_the_same_pages_as_the_checked_in_docs(built_site:
     (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
     (docs / "tags.md").write_bytes((ROOT / "docs" / "tags.md").read_bytes())   # where tags link to
     shutil.copytree(ROOT / "docs" / "experiments", docs / "experiments")       # notebooks the notes link to
+    if (ROOT / "docs" / "errata").is_dir():                                      # corrections beside the notes
+        shutil.copytree(ROOT / "docs" / "errata", docs / "errata")
     site = tmp_path / "site"
     build = build_site(site, write_config(tmp_path, docs))
     assert build.returncode == 0, build.stdout + build.stderr
