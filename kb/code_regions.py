@@ -1,8 +1,10 @@
 """Split Markdown text into code and prose, so Logseq syntax is only looked for in prose.
 
-Inside a code span (any run of backticks, closed by a run of the same length) or a
-fenced code block, ``$x$``, ``[[x]]``, ``#x`` and ``{{x}}`` are literal text, as
-in Logseq and in Markdown.
+Inside a code span (any run of backticks, closed by a run of the same length), a
+fenced code block or Logseq's verbatim blocks (``#+BEGIN_SRC`` .. ``#+END_SRC`` and
+``#+BEGIN_EXAMPLE`` .. ``#+END_EXAMPLE``, when closed; kb/logseq_directives.py renders
+them), ``$x$``, ``[[x]]``, ``#x`` and ``{{x}}`` are literal text, as in Logseq and in
+Markdown.
 """
 
 from __future__ import annotations
@@ -12,6 +14,13 @@ from typing import Callable, Iterator
 
 RE_FENCE_LINE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 RE_BACKTICKS = re.compile(r"`+")
+RE_VERBATIM_BEGIN = re.compile(r"^[ \t]*#\+BEGIN_(?P<name>SRC|EXAMPLE)\b", re.IGNORECASE)
+
+
+def _verbatim_end(lines: list[str], start: int, name: str) -> int | None:
+    """The index of the line closing a ``#+BEGIN_name`` at ``start``, or None when it is not closed."""
+    end = re.compile(rf"^[ \t]*#\+END_{name}[ \t]*$", re.IGNORECASE)
+    return next((i for i in range(start + 1, len(lines)) if end.match(lines[i].rstrip("\r\n"))), None)
 
 
 def segments(text: str) -> Iterator[tuple[bool, int, str]]:
@@ -21,9 +30,23 @@ def segments(text: str) -> Iterator[tuple[bool, int, str]]:
     fence: str | None = None
     lines = text.splitlines(keepends=True)
     offset = 0
-    for line in lines:
+    verbatim_until: int | None = None      # index of the line closing a #+BEGIN_SRC / EXAMPLE block
+    for index, line in enumerate(lines):
         match = RE_FENCE_LINE.match(line)
-        if fence is None and match:
+        if verbatim_until is not None:
+            if index == verbatim_until:
+                yield True, pos, text[pos:offset + len(line)]
+                verbatim_until = None
+                prose_start = offset + len(line)
+            offset += len(line)
+            continue
+        verbatim = RE_VERBATIM_BEGIN.match(line) if fence is None else None
+        end = _verbatim_end(lines, index, verbatim.group("name")) if verbatim else None
+        if end is not None:
+            if offset > prose_start:
+                yield from _inline_segments(text[prose_start:offset], prose_start)
+            verbatim_until, pos = end, offset
+        elif fence is None and match:
             if offset > prose_start:
                 yield from _inline_segments(text[prose_start:offset], prose_start)
             fence = match.group("fence")

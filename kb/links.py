@@ -18,11 +18,14 @@ from kb.code_regions import mask_code
 
 # [[Page]] and #[[Page]]; the name may not contain brackets (no nesting).
 RE_PAGE_REF = re.compile(r"(?P<hash>#)?\[\[(?P<name>[^\[\]\n]*)\]\]")
-# A tag starts after whitespace, an opening bracket or the start of the text (or after
-# a Python-Markdown placeholder's end, \x03), and runs to whitespace or punctuation
-# (ASCII or full-width), as Logseq ends it.
-TAG_STOP = r"\s#\[\](){}<>\"'`,.;:!?，。；：！？（）【】「」、"
-RE_TAG = re.compile(r"(?<![^\s(（\[\x03])#(?P<name>[^" + TAG_STOP + r"](?:[^" + TAG_STOP + r"]|[.:](?=[^" + TAG_STOP + r"]))*)")
+# A tag starts after whitespace, an opening bracket, an emphasis mark (``**#tag**`` is
+# the tag ``tag`` in bold, as mldoc reads emphasis first) or the start of the text (or
+# after a Python-Markdown placeholder's end, \x03), and runs to whitespace, an emphasis
+# mark or punctuation (ASCII or full-width), as Logseq ends it. Not a tag: ``#+BEGIN_..``
+# (kb/logseq_directives.py) and a priority ``[#A]`` (kb/logseq_tasks.py).
+TAG_STOP = r"\s#\[\](){}<>\"'`,.;:!?*~^=，。；：！？（）【】「」、"
+RE_TAG = re.compile(r"(?<![^\s(（\[*~^=\x03])(?!(?<=\[)#[ABC]\])#(?P<name>[^+" + TAG_STOP + r"]"
+                    r"(?:[^" + TAG_STOP + r"]|[.:](?=[^" + TAG_STOP + r"]))*)")
 RE_BLOCK_REF = re.compile(
     r"\(\((?P<id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\)\)"
 )

@@ -11,13 +11,16 @@ What it does, in order:
 
 1. ``LogseqOutlinePreprocessor`` (before snippets, fences and HTML blocks): parses
    the page body into blocks (kb/outline.py), reports problems with ``file:line``
-   (kb/note_checks.py), expands the graph's own macros (kb/graph_macros.py),
-   protects math, and writes the outline as nested
+   (kb/note_checks.py), rewrites what Markdown does not know (``block_text``: the
+   graph's own macros, kb/graph_macros.py; ``#+BEGIN_QUOTE`` and the other Org-style
+   blocks, kb/logseq_directives.py; task markers, priorities, planned dates and the
+   logbook, kb/logseq_tasks.py), protects math, and writes the outline as nested
    ``<ul>/<li markdown="block">`` (kb/block_render.py) that md_in_html parses,
    card blocks folded, then the "Linked references" section (kb/graph.py's backlinks).
 2. Inline processors, after code spans and before Markdown links:
    ``{{macro}}`` (a flashcard cloze is hidden until clicked), ``[[Page]]`` / ``#[[tag]]``,
-   ``#tag``, ``((block ref))`` and bare URLs. A link to a page that is not
+   ``#tag``, ``((block ref))`` and bare URLs; ``==highlight==``, ``^^highlight^^`` and
+   ``~~strike~~`` (kb/logseq_emphasis.py). A link to a page that is not
    written yet becomes a marked ``<span>``, not a link.
 
 Problems are logged as warnings on the ``mkdocs.extensions.kb.logseq`` logger
@@ -38,7 +41,7 @@ from markdown import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from kb import graph_macros, links, macros
+from kb import graph_macros, links, logseq_directives, logseq_emphasis, logseq_tasks, macros
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
 from kb.cards import PageInfo
 from kb.cloze import RE_HINT
@@ -250,7 +253,8 @@ class LogseqOutlinePreprocessor(Preprocessor):
             self.report(check_blocks(blocks, self.docs_dir, self.page.note.math,
                                      cards=deck_of(self.page.note, self.default_deck) is not None,
                                      graph_macros=self.custom_macros))
-        expand_macros(blocks, self.custom_macros, self.page.note.math)
+        for block in walk(blocks):
+            block.content = block_text(block.content, self.custom_macros, self.page.note.math, self.tokens.store)
         cards = card_page(self.page.note, self.docs_dir)
         ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math,
                             cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir,
@@ -267,10 +271,11 @@ class LogseqOutlinePreprocessor(Preprocessor):
             log.warning(message)
 
 
-def expand_macros(blocks: list[Block], custom_macros: dict[str, str], math: bool) -> None:
-    """Each block's text with the graph's own macros expanded (kb/graph_macros.py), in place."""
-    for block in walk(blocks):
-        block.content = graph_macros.expand(block.content, custom_macros, math)
+def block_text(content: str, custom_macros: dict[str, str], math: bool, stash) -> str:
+    """A block's text with what Markdown does not know rewritten: the graph's macros expanded,
+    Org-style ``#+BEGIN_..`` blocks, task markers, priorities, planned dates; the logbook dropped."""
+    content = graph_macros.expand(content, custom_macros, math)
+    return logseq_tasks.rewrite(logseq_directives.rewrite(content, stash), stash)
 
 
 def card_page(note: Note, docs_dir: Path | None) -> PageInfo:
@@ -314,7 +319,7 @@ def backlinks_lines(page: LogseqPage, tokens: RawHtmlTokens, docs_dir: Path | No
 
 
 def _without_children(block: Block, ctx: RenderContext, custom_macros: dict[str, str]) -> str:
-    content = graph_macros.expand(block.content, custom_macros, ctx.math)
+    content = block_text(block.content, custom_macros, ctx.math, ctx.stash)
     return block_markdown(Block(content, block.line, dict(block.properties), [],
                                 content_lines=list(block.content_lines)), ctx)
 
@@ -361,6 +366,7 @@ class LogseqExtension(Extension):
         md.inlinePatterns.register(TagInlineProcessor(page, md), "logseq_tag", PRIORITY_TAG)
         md.inlinePatterns.register(BlockRefInlineProcessor(page, md), "logseq_block_ref", PRIORITY_BLOCK_REF)
         md.inlinePatterns.register(BareUrlInlineProcessor(md), "logseq_bare_url", PRIORITY_BARE_URL)
+        logseq_emphasis.register(md)
 
 
 def makeExtension(**kwargs) -> LogseqExtension:  # noqa: N802 - Python-Markdown's entry point

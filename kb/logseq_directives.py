@@ -1,0 +1,87 @@
+"""Logseq's (Org-style) blocks in a block's text: ``#+BEGIN_NAME`` .. ``#+END_NAME``.
+
+What each means, as mldoc reads it (``Block`` in lib/syntax/block.ml: quote, source,
+example and custom blocks; Logseq shows NOTE, TIP, IMPORTANT, CAUTION and WARNING as
+admonitions):
+
+* ``QUOTE``: a block quote, its text rendered as Markdown;
+* ``NOTE``, ``TIP``, ``IMPORTANT``, ``CAUTION``, ``WARNING``: an admonition (Material's
+  ``admonition`` markup), its text rendered as Markdown;
+* ``SRC lang``: code in a fence (highlighted like any other code);
+* ``EXAMPLE``: verbatim text, shown as it is written (``<pre>``).
+
+Names are case-insensitive (``#+begin_quote``). A ``#+BEGIN_`` without its ``#+END_``,
+or one of another name, stays as written. Lines inside fenced code are code, never
+a directive. The rewrite happens before Markdown runs, so ``#+BEGIN_QUOTE`` is never
+read as a tag (kb/links.py does not take ``#+`` for one either).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Callable
+
+RE_BEGIN = re.compile(r"^[ \t]*#\+BEGIN_(?P<name>[A-Za-z]+)(?:[ \t]+(?P<args>.*?))?[ \t]*$", re.IGNORECASE)
+RE_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
+# Admonitions: Logseq's name -> (Material's admonition type, title shown).
+ADMONITIONS = {
+    "NOTE": ("note", "注（Note）"),
+    "TIP": ("tip", "提示（Tip）"),
+    "IMPORTANT": ("info", "重要（Important）"),
+    "CAUTION": ("danger", "小心（Caution）"),
+    "WARNING": ("warning", "警告（Warning）"),
+}
+KNOWN = {"QUOTE", "SRC", "EXAMPLE", *ADMONITIONS}
+
+
+def _end_of(lines: list[str], start: int, name: str) -> int | None:
+    end = re.compile(rf"^[ \t]*#\+END_{re.escape(name)}[ \t]*$", re.IGNORECASE)
+    return next((i for i in range(start + 1, len(lines)) if end.match(lines[i])), None)
+
+
+def _rendered(name: str, args: str, body: list[str], stash: Callable[[str], str]) -> list[str]:
+    if name == "QUOTE" or name in ADMONITIONS:      # Markdown inside: directives may nest
+        body = rewrite("\n".join(body), stash).split("\n")
+    if name == "QUOTE":
+        return ["", *[f"> {line}".rstrip() for line in body], ""]
+    if name == "SRC":
+        language = args.split()[0] if args.split() else ""
+        fence = "```" + "`" * max((len(m) - 2 for line in body for m in re.findall(r"`{3,}", line)), default=0)
+        return ["", f"{fence}{language}", *body, fence, ""]
+    if name == "EXAMPLE":
+        return ["", stash(f'<pre class="kb-example">{html.escape(chr(10).join(body))}</pre>'), ""]
+    kind, title = ADMONITIONS[name]
+    return ["", f'<div class="admonition {kind}" markdown="block">',
+            f'<p class="admonition-title">{title}</p>', "", *body, "", "</div>", ""]
+
+
+def rewrite(text: str, stash: Callable[[str], str]) -> str:
+    """``text`` with each known ``#+BEGIN_NAME`` .. ``#+END_NAME`` turned into its Markdown or HTML."""
+    if "#+" not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    fence: str | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        fenced = RE_FENCE.match(line)
+        if fence is not None:
+            if fenced and fenced.group("fence")[0] == fence[0] and len(fenced.group("fence")) >= len(fence):
+                fence = None
+            out.append(line)
+            i += 1
+            continue
+        if fenced:
+            fence = fenced.group("fence")
+        begin = RE_BEGIN.match(line)
+        name = begin.group("name").upper() if begin else ""
+        end = _end_of(lines, i, name) if name in KNOWN else None
+        if end is None:
+            out.append(line)
+            i += 1
+            continue
+        out += _rendered(name, begin.group("args") or "", lines[i + 1:end], stash)
+        i = end + 1
+    return "\n".join(out).strip("\n")
