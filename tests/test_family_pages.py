@@ -37,6 +37,7 @@ PAGES = [
     "BN 实践与陷阱",
     "Pre-LN 与 Post-LN",
     "QK-norm",
+    "BN 与权重衰减",
 ]
 RE_INCLUDE = re.compile(r'--8<-- "(?P<file>[\w/]+\.py):(?P<section>\w+)"')
 RE_DEFINED = re.compile(r"^(?:def (?P<func>\w+)|(?P<const>[A-Z][A-Z0-9_]*) =)", re.MULTILINE)
