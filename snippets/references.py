@@ -48,6 +48,8 @@ PAPERS = {
                   "the generalization gap in large batch training of neural networks",
     "1802.05957": "Miyato, Kataoka, Koyama & Yoshida 2018. Spectral Normalization for "
                   "Generative Adversarial Networks",
+    "1810.12281": "Zhang, Wang, Xu & Grosse 2019. Three Mechanisms of Weight Decay "
+                  "Regularization",
     "1910.07467": "Zhang & Sennrich 2019. Root Mean Square Layer Normalization",
     "1910.10683": "Raffel et al. 2019. Exploring the Limits of Transfer Learning with a "
                   "Unified Text-to-Text Transformer",
