@@ -47,6 +47,9 @@ from kb.outline import Block, parse_outline, walk
 ERRATA_DIR = "errata"            # under docs/, beside pages/
 # The kinds, with the label the reader sees.
 KINDS = {"wrong": "有误", "imprecise": "不严谨", "card": "卡片不好记", "typo": "错字"}
+# What the box calls the erratum's wrong:: and its text, by kind.
+WRONG_LABEL = {"wrong": "错在", "imprecise": "不严谨在", "card": "卡片的问题", "typo": "错字"}
+RIGHT_LABEL = {"wrong": "应为", "imprecise": "更准确地说", "card": "说明", "typo": "改为"}
 SHOWN_ON_PAGE = ("wrong", "imprecise", "card")     # typo: on the 勘误 page only
 REPLACES_CARDS = ("wrong", "card")                 # the target's cards leave review and Anki
 BACK_OF_CARD = ("imprecise",)                      # shown on the back of the target's cards
@@ -304,9 +307,10 @@ def box_html(erratum: Erratum, right: str, wrong: str, cited: str, *, markdown: 
              f'aria-label="勘误（{erratum.label}）" data-erratum="{html.escape(erratum.where)}"{block}>',
              f'<p class="kb-erratum__title"><strong>勘误</strong> · {erratum.label}</p>']
     if wrong:
-        parts.append(f'<p class="kb-erratum__wrong"{span}><span class="kb-erratum__label">错在：</span>{wrong}</p>')
+        parts.append(f'<p class="kb-erratum__wrong"{span}><span class="kb-erratum__label">'
+                     f'{WRONG_LABEL[erratum.kind]}：</span>{wrong}</p>')
     parts.append(f'<p class="kb-erratum__right"{span}><span class="kb-erratum__label">'
-                 f'{"更准确地说" if erratum.kind == "imprecise" else "应为"}：</span>{right}</p>')
+                 f'{RIGHT_LABEL[erratum.kind]}：</span>{right}</p>')
     if cited:
         parts.append(f'<p class="kb-erratum__source"{span}><span class="kb-erratum__label">来源：</span>{cited}</p>')
     if cards:

@@ -13,7 +13,7 @@ import re
 from urllib.parse import quote
 
 from kb import links
-from kb.errata import Erratum, block_anchor, linked_sources
+from kb.errata import RIGHT_LABEL, WRONG_LABEL, Erratum, block_anchor, linked_sources
 from kb.graph import Graph
 
 SRC_URI = "errata.md"           # the generated page, at the site root: /errata/
@@ -48,8 +48,8 @@ def _entry(erratum: Erratum, graph: Graph) -> list[str]:
     where = f"[第 {erratum.target_line} 行]({_link_to(note.src_uri, block_anchor(erratum))})"
     lines = [f"{erratum.number}. **{erratum.label}** · {where}：原文 {_code(erratum.target)}"]
     if erratum.wrong:
-        lines.append(f"    错在：{_page_links(erratum.wrong, graph)}")
-    lines.append(f"    {'改为' if erratum.kind == 'typo' else '应为'}：{_page_links(erratum.right, graph)}")
+        lines.append(f"    {WRONG_LABEL[erratum.kind]}：{_page_links(erratum.wrong, graph)}")
+    lines.append(f"    {RIGHT_LABEL[erratum.kind]}：{_page_links(erratum.right, graph)}")
     if erratum.cited:
         lines.append(f"    来源：{linked_sources(erratum.cited)}")
     if erratum.block.children:
