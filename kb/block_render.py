@@ -10,7 +10,8 @@ Markdown runs:
 * ``/assets/..`` images point to ``docs/assets`` relative to the page, and
   Logseq's ``{:height 200, :width 300}`` becomes attributes;
 * a leading ``1. `` stays literal text (Logseq has no ordered sub-lists there);
-* ``heading:: true`` makes the block a heading.
+* ``heading:: true`` makes the block a heading;
+* ``collapsed:: true`` folds the block's children (kb/collapsed_blocks.py).
 
 On a note page (``RenderContext.cards`` set) a block that makes flashcards
 (kb/cards.py decides, with the logseq-anki-sync semantics) is shown as a card,
@@ -45,6 +46,7 @@ from kb.cards import RE_IMAGE as RE_CARD_IMAGE
 from kb.cards import Note, PageInfo, find_arrow, notes_of_block, occlusion_html
 from kb.cloze import CardSyntaxError
 from kb.code_regions import map_prose
+from kb.collapsed_blocks import folded_children, is_collapsed
 from kb.dollar_math import find_math
 from kb.errata import Erratum
 from kb.outline import Block
@@ -173,8 +175,9 @@ def block_markdown(block: Block, ctx: RenderContext, depth: int = 0) -> str:
 
 
 def visible_properties(block: Block) -> list[tuple[str, str]]:
+    # A dotted key (logseq.order-list-type, logseq.table.version, ..) steers Logseq: not shown.
     return [(key, value) for key, value in block.properties.items()
-            if key not in HIDDEN_PROPERTIES and not key.startswith("logseq.") and value]
+            if key not in HIDDEN_PROPERTIES and "." not in key and value]
 
 
 def li_attributes(block: Block, corrected: bool = False) -> str:
@@ -185,7 +188,7 @@ def li_attributes(block: Block, corrected: bool = False) -> str:
         attrs.append(f'id="block-{html.escape(block_id)}" data-block-id="{html.escape(block_id)}"')
     elif corrected:
         attrs.append(f'id="line-{block.line}"')
-    if block.properties.get("collapsed", "").strip().lower() == "true":
+    if is_collapsed(block):
         attrs.append('data-collapsed="true"')
     return " ".join(attrs)
 
@@ -214,7 +217,12 @@ def render_block(block: Block, ctx: RenderContext, depth: int = 0) -> list[str]:
     if block.children:
         children = render_outline(block.children, ctx, depth + 1)
         # Cloze 1 (and 3, 4.. for #incremental) asks the children; cloze 2 (#reversed) the block.
-        lines += _folded(children, "答案") if card and _asked(card) - {2} else children
+        if card and _asked(card) - {2}:
+            lines += _folded(children, "答案")
+        elif is_collapsed(block):
+            lines += folded_children(children, len(block.children))
+        else:
+            lines += children
         if card:
             lines += boxes
     lines += ["</li>"]

@@ -14,7 +14,8 @@ What it does, in order:
    (kb/note_checks.py), rewrites what Markdown does not know (``block_text``: the
    graph's own macros, kb/graph_macros.py; ``#+BEGIN_QUOTE`` and the other Org-style
    blocks, kb/logseq_directives.py; task markers, priorities, planned dates and the
-   logbook, kb/logseq_tasks.py), protects math, and writes the outline as nested
+   logbook, kb/logseq_tasks.py; numbered lists, kb/ordered_lists.py), protects math,
+   and writes the outline as nested
    ``<ul>/<li markdown="block">`` (kb/block_render.py) that md_in_html parses,
    card blocks folded, then the "Linked references" section (kb/graph.py's backlinks).
 2. Inline processors, after code spans and before Markdown links:
@@ -41,7 +42,7 @@ from markdown import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from kb import graph_macros, links, logseq_directives, logseq_emphasis, logseq_tasks, macros
+from kb import graph_macros, links, logseq_directives, logseq_emphasis, logseq_tasks, macros, ordered_lists
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
 from kb.cards import PageInfo
 from kb.cloze import RE_HINT
@@ -255,6 +256,7 @@ class LogseqOutlinePreprocessor(Preprocessor):
                                      graph_macros=self.custom_macros))
         for block in walk(blocks):
             block.content = block_text(block.content, self.custom_macros, self.page.note.math, self.tokens.store)
+        ordered_lists.number_blocks(blocks, self.tokens.store)
         cards = card_page(self.page.note, self.docs_dir)
         ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math,
                             cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir,

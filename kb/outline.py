@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 TAB_WIDTH = 2  # Logseq indents one tab per level; the notes use two spaces a level
 
 RE_BULLET = re.compile(r"^(?P<indent> *)[-+*](?: (?P<text>.*)|)$")
-RE_PROPERTY = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_-]*):: ?(?P<value>.*)$")
+RE_PROPERTY = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_.-]*):: ?(?P<value>.*)$")   # logseq.order-list-type:: too
 RE_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 
 
