@@ -101,7 +101,9 @@ def test_no_card_front_shows_an_arrow_and_no_context_is_a_card_list_heading(buil
     """Issue 18: arrow cards showed Logseq's raw `q :-> a`; most cards showed "卡片" as context."""
     cards = json.loads((built_site / "cards.json").read_text(encoding="utf-8"))["cards"]
     arrows = [c for c in cards if c["type"] == "arrow"]
-    assert len(arrows) >= 50
+    # enough arrow cards that the checks below are not vacuous; how many the deck has is the
+    # content's business (issue 17 turned many arrow cards into short clozes)
+    assert len(arrows) >= 20
     for card in cards:
         for arrow in (":->", ":-&gt;", ":<-", ":&lt;-"):
             assert arrow not in card["front"] and arrow not in card["back"], (card["id"], arrow)
