@@ -4,6 +4,7 @@
 "use strict";
 const readline = require("readline");
 const katex = require("katex");
+require("katex/contrib/mhchem"); // KaTeX's mhchem extension: chemistry, \ce{H2O} and \pu{..}
 
 const rl = readline.createInterface({ input: process.stdin, terminal: false });
 rl.on("line", (line) => {

@@ -42,7 +42,8 @@ from markdown import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from kb import graph_macros, links, logseq_directives, logseq_emphasis, logseq_tasks, macros, ordered_lists
+from kb import (asset_links, graph_macros, links, logseq_directives, logseq_emphasis, logseq_tables, logseq_tasks,
+                macros, ordered_lists)
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
 from kb.cards import PageInfo
 from kb.cloze import RE_HINT
@@ -275,9 +276,12 @@ class LogseqOutlinePreprocessor(Preprocessor):
 
 def block_text(content: str, custom_macros: dict[str, str], math: bool, stash) -> str:
     """A block's text with what Markdown does not know rewritten: the graph's macros expanded,
-    Org-style ``#+BEGIN_..`` blocks, task markers, priorities, planned dates; the logbook dropped."""
+    Org-style ``#+BEGIN_..`` blocks, a table under a text line (kb/logseq_tables.py), an embedded
+    file that is not an image (a link, kb/asset_links.py), task markers, priorities, planned dates;
+    the logbook dropped."""
     content = graph_macros.expand(content, custom_macros, math)
-    return logseq_tasks.rewrite(logseq_directives.rewrite(content, stash), stash)
+    content = logseq_tables.rewrite(logseq_directives.rewrite(content, stash))
+    return logseq_tasks.rewrite(asset_links.rewrite(content), stash)
 
 
 def card_page(note: Note, docs_dir: Path | None) -> PageInfo:
