@@ -20,6 +20,11 @@ snippet includes        ``kb.snippet_check.check_includes`` (else              k
 page URLs               ``Note.dest_uri`` (kb/page_names.py)                    kb/logseq_hooks.py on_files
 ======================  =====================================================  ==========================
 
+Errata (``docs/errata/``, kb/errata.py) are read and matched as kb/logseq_hooks.py does
+(``kb.errata.collect``): a target found in no block or in several, a missing ``kind::`` or
+``source::``, an erratum file for no note are errors at the erratum's line; the errata's
+cards replace the cards they correct before the cards are checked.
+
 Those are **errors** (the strict build fails on them, each with one warning naming the
 same file and line). Lint prints what the build does not fail on as **warnings** or
 **info**. Warnings are cards that are hard to memorise (kb/card_form.py: an answer that
@@ -343,7 +348,8 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
 
     corrections, erratum_problems = read_errata(docs_dir, graph)
     linted_errata = {shown_path(docs_dir / errata.ERRATA_DIR / Path(uri).name) for uri in linted}
-    problems += [p for p in erratum_problems if p.path in linted_errata]
+    # Every erratum problem when every note is checked (an erratum file may name no note at all).
+    problems += [p for p in erratum_problems if not paths or p.path in linted_errata]
 
     options = snippet_config()
     custom_macros = load_macros(docs_dir)     # the build reads them too (kb/logseq_hooks.py)

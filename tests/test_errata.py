@@ -266,6 +266,16 @@ def test_an_erratum_without_kind_or_source_is_an_error_at_its_line(tmp_path: Pat
         {(line_of(bad, "BN 只固定每个通道"), True), (line_of(bad, "对非线性的输出做 BN"), True)}, result.stdout
 
 
+def test_an_erratum_file_for_no_note_fails_the_build_and_lint(tmp_path: Path):
+    docs = make_docs(tmp_path)
+    (docs / "errata" / "Nobody.md").write_text(ERRATA, encoding="utf-8")
+    says = "docs/errata/Nobody.md:1: corrects docs/pages/Nobody.md, which is not a note of the site"
+    build = build_site(tmp_path / "site", write_config(tmp_path, docs))
+    assert build.returncode != 0 and says in build.stdout + build.stderr
+    lint = kb_command("lint", "--docs", str(docs), cwd=tmp_path)
+    assert lint.returncode == 1 and says.replace(":1: ", ":1: error[erratum]: ") in lint.stdout, lint.stdout
+
+
 # --- import ----------------------------------------------------------------------------------
 
 
