@@ -63,6 +63,11 @@ def block(page, line: int):
     return page.locator(f'article li.kb-block[data-line="{line}"]')
 
 
+def own_cloze(page, line: int):
+    """The cloze in the block's own text, not one in the 勘误 box the block may hold."""
+    return block(page, line).locator(":scope > p .cloze")
+
+
 def navigate_instantly_to_bn(page, site_url):
     """From the ResNet page, through its linked references, to the note: no full page load."""
     open_note(page, site_url, "/pages/resnet/")
@@ -146,13 +151,13 @@ def check_occlusion(page, test_output, name):
 
 
 def check_clozes(page):
-    cloze = block(page, 83).locator(".cloze")
+    cloze = own_cloze(page, 83)
     assert cloze.locator(".cloze-placeholder").inner_text() == "[…]"
     assert cloze.locator(".cloze-answer").is_hidden()
     cloze.click()
     assert cloze.locator(".cloze-answer").is_visible() and cloze.inner_text() == "0-1 高斯分布"
     assert cloze.get_attribute("aria-expanded") == "true"
-    second = block(page, 84).locator(".cloze")
+    second = own_cloze(page, 84)
     second.focus()
     page.keyboard.press("Enter")
     assert second.get_attribute("aria-expanded") == "true" and second.inner_text() == "不一定对称"
@@ -212,21 +217,22 @@ def test_math_inside_clozes_and_answers_is_rendered_and_hidden_with_them(page, s
 
 def test_clozes_and_masks_are_named_buttons_with_a_state(page, site_url):
     open_note(page, site_url)
-    clozes = page.locator("article li.kb-block .cloze")
+    clozes = page.locator("article li.kb-block > p .cloze")        # the note's own three
+    erratum_clozes = page.locator("article .kb-erratum .cloze")     # the corrected cards' (docs/errata/)
     masks = page.locator("article li.kb-block .occlusion-mask")
-    assert clozes.count() == 3 and masks.count() == 8
-    for control in clozes.all() + masks.all():
+    assert clozes.count() == 3 and erratum_clozes.count() >= 1 and masks.count() == 8
+    for control in clozes.all() + erratum_clozes.all() + masks.all():
         assert control.get_attribute("role") == "button" and control.get_attribute("tabindex") == "0"
         assert control.get_attribute("aria-expanded") == "false"
     # Names: "填空" for a hidden cloze, its answer once revealed; "遮挡 N" for a mask.
-    assert page.get_by_role("button", name="填空", exact=True).count() == 3
+    assert page.get_by_role("button", name="填空", exact=True).count() == 3 + erratum_clozes.count()
     assert page.get_by_role("button", name=re.compile(r"^遮挡 [1-8]$")).count() == 8
     cloze = clozes.first
     cloze.click()
     assert page.get_by_role("button", name="0-1 高斯分布", exact=True).count() == 1
     assert cloze.get_attribute("aria-expanded") == "true"
     # Folded answers are <details>: their summaries are named and reachable by Tab.
-    summaries = page.locator("article li.kb-block details.card-answer > summary")
+    summaries = page.locator("article li.kb-block > details.card-answer > summary")   # not an erratum's cards
     assert summaries.count() == 4
     assert all(s.inner_text() == "答案" for s in summaries.all())
     assert summaries.first.evaluate("s => s.tabIndex") == 0
@@ -238,7 +244,7 @@ def test_cloze_placeholder_contrast_passes_wcag_aa(page, site_url, test_output, 
     open_note(page, site_url)
     expected = {"light": "default", "dark": "slate"}[scheme]
     assert page.evaluate("document.body.dataset.mdColorScheme") == expected
-    placeholder = block(page, 83).locator(".cloze-placeholder")
+    placeholder = own_cloze(page, 83).locator(".cloze-placeholder")
     placeholder.scroll_into_view_if_needed()
     measured = placeholder.evaluate(CONTRAST_JS)
     page.screenshot(path=str(test_output / f"note-cloze-{scheme}.png"),
