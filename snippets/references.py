@@ -50,6 +50,12 @@ PAPERS = {
                   "Generative Adversarial Networks",
     "1810.12281": "Zhang, Wang, Xu & Grosse 2019. Three Mechanisms of Weight Decay "
                   "Regularization",
+    "1603.04779": "Li, Wang, Shi, Liu & Hou 2016. Revisiting Batch Normalization For "
+                  "Practical Domain Adaptation",
+    "2006.16971": "Schneider, Rusak, Eck, Bringmann, Brendel & Bethge 2020. Improving "
+                  "robustness against common corruptions by covariate shift adaptation",
+    "2006.10726": "Wang, Shelhamer, Liu, Olshausen & Darrell 2020. Tent: Fully Test-time "
+                  "Adaptation by Entropy Minimization",
     "1910.07467": "Zhang & Sennrich 2019. Root Mean Square Layer Normalization",
     "1910.10683": "Raffel et al. 2019. Exploring the Limits of Transfer Learning with a "
                   "Unified Text-to-Text Transformer",

@@ -38,6 +38,7 @@ PAGES = [
     "Pre-LN 与 Post-LN",
     "QK-norm",
     "BN 与权重衰减",
+    "测试时自适应（BN 统计量）",
 ]
 RE_INCLUDE = re.compile(r'--8<-- "(?P<file>[\w/]+\.py):(?P<section>\w+)"')
 RE_DEFINED = re.compile(r"^(?:def (?P<func>\w+)|(?P<const>[A-Z][A-Z0-9_]*) =)", re.MULTILINE)
