@@ -20,7 +20,8 @@ What it does, in order:
    card blocks folded, then the "Linked references" section (kb/graph.py's backlinks).
 2. Inline processors, after code spans and before Markdown links:
    ``{{macro}}`` (a flashcard cloze is hidden until clicked), ``[[Page]]`` / ``#[[tag]]``,
-   ``#tag``, ``((block ref))`` and bare URLs; ``==highlight==``, ``^^highlight^^`` and
+   ``#tag``, ``((block ref))`` (the block's first line, rendered), ``[label](((block ref)))``
+   and bare URLs; ``==highlight==``, ``^^highlight^^`` and
    ``~~strike~~`` (kb/logseq_emphasis.py). A link to a page that is not
    written yet becomes a marked ``<span>``, not a link.
 
@@ -43,7 +44,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 from kb import (asset_links, graph_macros, links, logseq_directives, logseq_emphasis, logseq_tables, logseq_tasks,
-                macros, ordered_lists)
+                macros, media_macros, ordered_lists)
+from kb.block_ref_text import RE_LABELLED_BLOCK_REF, ref_markdown
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
 from kb.cards import PageInfo
 from kb.cloze import RE_HINT
@@ -58,6 +60,7 @@ BACKLINKS_HEADING = "链接引用（Linked references）"
 NOT_WRITTEN_YET = "还没有写（not written yet）"
 # Priorities: code spans are 190, Markdown links 160, autolinks 120.
 PRIORITY_MACRO = 185
+PRIORITY_LABELLED_BLOCK_REF = 178   # before ((block ref)) takes the target apart, and before Markdown links
 PRIORITY_PAGE_REF = 175
 PRIORITY_TAG = 174
 PRIORITY_BLOCK_REF = 173
@@ -132,7 +135,7 @@ class TagInlineProcessor(InlineProcessor):
 
 
 class BlockRefInlineProcessor(InlineProcessor):
-    """``((block id))``: the referenced block's text, linking to it."""
+    """``((block id))``: the referenced block's first line, rendered (kb/block_ref_text.py), linking to it."""
 
     ANCESTOR_EXCLUDES = ("a",)
 
@@ -152,12 +155,35 @@ class BlockRefInlineProcessor(InlineProcessor):
         element = etree.Element("a")
         element.set("class", "kb-block-ref")
         element.set("href", self.page.href(note, f"block-{block_id}"))
-        element.text = block.content.split("\n", 1)[0]
+        element.text = ref_markdown(block.content, note.math, self.md.htmlStash.store)
+        return element, m.start(0), m.end(0)
+
+
+class LabelledBlockRefInlineProcessor(InlineProcessor):
+    """``[label](((block id)))``: a link to the block, showing the label."""
+
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def __init__(self, page: LogseqPage, md) -> None:
+        super().__init__(RE_LABELLED_BLOCK_REF.pattern, md)
+        self.page = page
+
+    def handleMatch(self, m, data):
+        found = self.page.graph.block_ids.get(m.group("id").lower())
+        if found is None:   # reported by the graph with its line
+            element = etree.Element("span")
+            element.set("class", "kb-block-ref kb-link--missing")
+        else:
+            element = etree.Element("a")
+            element.set("class", "kb-block-ref")
+            element.set("href", self.page.href(found[0], f"block-{m.group('id').lower()}"))
+        element.text = m.group("label")
         return element, m.start(0), m.end(0)
 
 
 class MacroInlineProcessor(InlineProcessor):
-    """``{{c1 text}}`` / ``{{cloze text}}``: a cloze, hidden until clicked; any other macro was reported.
+    """``{{c1 text}}`` / ``{{cloze text}}``: a cloze, hidden until clicked; ``{{video url}}`` and the
+    other media macros a labelled link (kb/media_macros.py); any other macro was reported.
 
     The cloze is a button (docs/assets/cards.js toggles it, by click, Enter or
     Space): ``[…]`` (or ``[hint]``) and a label for screen readers until it is
@@ -182,6 +208,11 @@ class MacroInlineProcessor(InlineProcessor):
             label = etree.SubElement(element, "span", {"class": "cloze-label"})
             label.text = f"填空（提示：{hint}）" if hint else "填空"
             etree.SubElement(element, "span", {"class": "cloze-answer"}).text = answer
+        elif media_macros.is_media(macro.name) and media_macros.media_url(macro.name, macro.args):
+            element = etree.Element("a")
+            element.set("class", f"kb-media kb-media--{macro.name.lower()}")
+            element.set("href", media_macros.media_url(macro.name, macro.args))
+            element.text = f"{media_macros.label(macro.name)}：{macro.args.strip().strip('<>')}"
         else:
             # No raw braces on the page, even for a macro the build already rejected.
             element.set("class", "kb-macro kb-macro--unknown")
@@ -371,6 +402,8 @@ class LogseqExtension(Extension):
         md.inlinePatterns.register(PageRefInlineProcessor(page, md), "logseq_page_ref", PRIORITY_PAGE_REF)
         md.inlinePatterns.register(TagInlineProcessor(page, md), "logseq_tag", PRIORITY_TAG)
         md.inlinePatterns.register(BlockRefInlineProcessor(page, md), "logseq_block_ref", PRIORITY_BLOCK_REF)
+        md.inlinePatterns.register(LabelledBlockRefInlineProcessor(page, md), "logseq_labelled_block_ref",
+                                   PRIORITY_LABELLED_BLOCK_REF)
         md.inlinePatterns.register(BareUrlInlineProcessor(md), "logseq_bare_url", PRIORITY_BARE_URL)
         logseq_emphasis.register(md)
 

@@ -36,6 +36,8 @@ FIXTURE_PAGES = {
     "pages/Batch Normalization___维度理解.md": "- 维度\n",
     "pages/Internal Covariance Shift.md": (
         "alias:: ICS\n\n- 内部协方差漂移\n  id:: 6721b8a2-5b1e-4c4f-9a43-0f4d1c2b3a10\n"),
+    "pages/Block Refs.md": (   # a block whose first line is a heading task with a link and math
+        "- ### TODO [#A] 见 [[ReLU]] 的 $\\max(0, x)$\n  id:: 6721b8a2-5b1e-4c4f-9a43-0f4d1c2b3a20\n  第二行不显示\n"),
     "pages/Identity Mappings in Deep Residual Networks.md": (
         "- [[ResNet]] 的恒等映射\n- BN 和 [[ReLU]] 的顺序关系？ [[ResNet]]\n  - 预激活 #card\n"),
 }

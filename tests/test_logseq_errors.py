@@ -20,14 +20,19 @@ PAGE_CASES = {
     "unknown macro": (
         "BN 层希望得到 {{embed [[ReLU]]}} 的数据",
         ["pages/Case.md:1: unknown macro {{embed [[ReLU]]}}: only the flashcard clozes "
-         "{{c1 ...}}..{{c9 ...}}, {{cloze ...}} and the graph's :macros (imported into docs/.kb-macros.json) "
-         "are known"],
+         "{{c1 ...}}..{{c9 ...}}, {{cloze ...}}, the media links ({{video ...}}, {{youtube ...}}, "
+         "{{tweet ...}}, ...) and the graph's :macros (imported into docs/.kb-macros.json) are known"],
     ),
     "unknown macro on a continuation line of a nested block": (
-        "为什么BN层一般用在线性层和卷积层后面\n  + BN 层希望得到\n    {{video https://example.com/v}}",
-        ["pages/Case.md:3: unknown macro {{video https://example.com/v}}: only the flashcard clozes "
-         "{{c1 ...}}..{{c9 ...}}, {{cloze ...}} and the graph's :macros (imported into docs/.kb-macros.json) "
-         "are known"],
+        "为什么BN层一般用在线性层和卷积层后面\n  + BN 层希望得到\n    {{renderer :todomaster}}",
+        ["pages/Case.md:3: unknown macro {{renderer :todomaster}}: only the flashcard clozes "
+         "{{c1 ...}}..{{c9 ...}}, {{cloze ...}}, the media links ({{video ...}}, {{youtube ...}}, "
+         "{{tweet ...}}, ...) and the graph's :macros (imported into docs/.kb-macros.json) are known"],
+    ),
+    "media macro without a link": (
+        "BN 的讲解视频 {{video}}\n\n还有 {{youtube 不是视频}}",
+        ["pages/Case.md:1: {{video}} needs a link (https://...) to what it shows: got ''",
+         "pages/Case.md:3: {{youtube}} needs a link (https://...) to what it shows: got '不是视频'"],
     ),
     "stray braces": (
         "非线性单元之后的数据分布 {{c1 不一定对称",
