@@ -114,7 +114,7 @@ _math_aside: dict[str, list[str]] = {}   # page URL -> its formulas, from page c
 
 @event_priority(100)   # before Material's search plugin indexes page.content
 def on_page_context(context, *, page: Page, config: MkDocsConfig, nav):
-    page.content, _math_aside[page.url] = katex.set_math_aside(page.content or "")
+    page.content, _math_aside[page.url] = katex.set_math_aside(page.content or "", page_meta.math_reading)
     return context
 
 

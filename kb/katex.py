@@ -12,8 +12,9 @@ Two sources of math are handled:
 * notebook pages (mkdocs-jupyter), whose Markdown cells keep ``$..$`` and
   ``$$..$$`` as raw text.
 
-Rendered formulas carry ``data-search-exclude`` so the search index holds words,
-not TeX or KaTeX's glyph soup. Notebook pages also lose the MathJax and Mermaid
+Rendered formulas carry ``data-search-exclude``; while the search plugin reads a page
+they are set aside for their plain-text reading (``set_math_aside``), so the index holds
+words and readable formulas, not TeX or KaTeX's glyph soup. Notebook pages also lose the MathJax and Mermaid
 loaders that mkdocs-jupyter's template adds (an empty ``<script src="">`` and an
 ``import()`` from a CDN).
 """
@@ -163,18 +164,19 @@ def _wrap(rendered: str, display: bool) -> str:
 RE_RENDERED_MATH = re.compile(
     r'<kb-math class="arithmatex" data-search-exclude>.*?</kb-math>'
     r'|<div class="arithmatex" data-search-exclude>.*?</div>', re.DOTALL)
-RE_MATH_STAND_IN = re.compile(r'<kb-math data-search-exclude data-kb-math="(\d+)"></kb-math>')
+RE_MATH_STAND_IN = re.compile(r'<kb-math data-kb-math="(\d+)">[^<]*</kb-math>')
 
 
-def set_math_aside(page_html: str) -> tuple[str, list[str]]:
-    """``page_html`` with each rendered formula replaced by an empty stand-in, and the
-    formulas in order. The search index leaves math out anyway; without KaTeX's markup
-    (well over half of a page's bytes) Material's search parser reads far less."""
+def set_math_aside(page_html: str, reading=lambda formula: "") -> tuple[str, list[str]]:
+    """``page_html`` with each rendered formula replaced by a stand-in holding its plain-text
+    reading (``reading(formula_html)``, e.g. ``√(σ² + ε)``), and the formulas in order.
+    The search index gets the reading, not KaTeX's markup (well over half of a page's
+    bytes, and its text reads "σ2"); Material's search parser also reads far less."""
     formulas: list[str] = []
 
     def stand_in(match: re.Match[str]) -> str:
         formulas.append(match.group(0))
-        return f'<kb-math data-search-exclude data-kb-math="{len(formulas) - 1}"></kb-math>'
+        return f'<kb-math data-kb-math="{len(formulas) - 1}">{html.escape(reading(match.group(0)))}</kb-math>'
 
     return RE_RENDERED_MATH.sub(stand_in, page_html), formulas
 

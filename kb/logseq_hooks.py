@@ -17,7 +17,7 @@
   kb/navigation.py); 项目指标 leaves the navigation for the footer.
 * ``on_page_markdown``: tell the extension which page it renders; ``toc: false``
   hides the table of contents; ``tags`` becomes the list Material's tags plugin takes;
-  the home page gets the 学习路径.
+  the home page gets the 学习路径; 项目指标 stays out of the search index.
 * ``on_page_content``: a note on the path ends with 上一篇 / 下一篇.
 * ``on_post_build``: write the pages not written yet to ``not-written-yet.json``.
 """
@@ -54,6 +54,7 @@ log = logging.getLogger("mkdocs.hooks.kb.logseq")
 
 EXTENSION = "kb.logseq"
 MISSING_PAGES_FILE = "not-written-yet.json"
+HUB_SEARCH_BOOST = 4   # Material's search: the document's score is multiplied by it
 
 _graph: Graph | None = None
 _path: learning_path.LearningPath | None = None
@@ -196,6 +197,8 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     note = _graph.note_at(page.file.src_uri) if _graph is not None else None
     if note is None:
         config.mdx_configs[EXTENSION] = {}  # an ordinary page: the extension stays out
+        if page.file.src_uri in navigation.FOOTER_PAGES:
+            page.meta["search"] = {"exclude": True}   # a developer's page: not found by a learner's query
         if page.is_homepage and _path is not None and learning_path.HOME_MARKER in markdown:
             link = _note_links(page, files)
             return markdown.replace(learning_path.HOME_MARKER, learning_path.home_markdown(_path, link))
@@ -215,6 +218,10 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     }
     if note.front.meta.get("toc") is False:
         page.meta.setdefault("hide", []).append("toc")
+    if _path is not None and any(step.topics and _graph.resolve(step.title) is note for step in _path.steps):
+        # A hub (the original note) leads to every page of its topics: a search for the
+        # subject's word lists it among the first (it was below the eighth result for 归一化).
+        page.meta["search"] = {**(page.meta.get("search") or {}), "boost": HUB_SEARCH_BOOST}
     if "tags" in page.meta and not isinstance(page.meta["tags"], list):
         # Material's tags plugin takes only a list: one tag name becomes a list of one, and a
         # value of the wrong type (already a front matter problem with its line) none.

@@ -18,10 +18,10 @@ Here, as pure functions for ``kb/notebook_hooks.py``:
 * ``recompress_png_images`` re-encodes the figures (``data:image/png``) with an
   8-bit palette when that changes no pixel by much (matplotlib's line plots: about
   5x smaller);
-* ``keep_code_out_of_search`` marks the code cells' source, the copy buttons and the
-  ``In``/``Out`` prompts ``data-search-exclude`` (Material's search skips such
-  elements): a search finds the notebook's prose and results, not ``import torch``
-  and "In [1]: Copied!";
+* ``keep_code_out_of_search`` marks the code cells' source, their printed output,
+  the copy buttons and the ``In``/``Out`` prompts ``data-search-exclude`` (Material's
+  search skips such elements): a search finds the notebook's prose, not ``import
+  torch``, printed arrays and "In [1]: Copied!";
 * ``resolve_links`` turns relative links to ``.md`` / ``.ipynb`` sources in notebook
   Markdown cells into the pages' URLs, as MkDocs does for Markdown pages (nbconvert
   renders those cells, so MkDocs never sees the links); a link to a missing page is
@@ -294,12 +294,13 @@ def resolve_links(html: str, src_uri: str,
 # --- search ------------------------------------------------------------------------
 
 # What a search should not find on a notebook page: the "In [n]:" and "Out[n]:" prompts,
-# the copy button ("Copied!") and the code cells' source (the <pre> right inside the
+# the printed output (arrays and numbers, jp-RenderedText: it crowded out the notes), the
+# copy button ("Copied!") and the code cells' source (the <pre> right inside the
 # highlighted block, and the hidden copy of it the button copies). Material's search parser compares elements by tag name only, so an
 # excluded element must not hold another element of its own tag: a whole cell wrapper
 # (<div> in <div>) would be let in again at its first inner </div>.
 _SEARCH_EXCLUDED = re.compile(
-    r'<div class="(?:jp-InputPrompt|jp-OutputPrompt|clipboard-copy-txt)\b|<clipboard-copy\b'
+    r'<div class="(?:jp-InputPrompt|jp-OutputPrompt|clipboard-copy-txt|jp-RenderedText)\b|<clipboard-copy\b'
     r'|(?<=<div class="highlight-ipynb hl-python">)<pre\b')
 
 

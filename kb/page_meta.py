@@ -11,6 +11,7 @@ Pure functions (plus one ``git`` call); the MkDocs glue is in ``kb/hooks.py``.
 from __future__ import annotations
 
 import datetime as dt
+import html as htmllib
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -33,13 +34,19 @@ RE_TEX_ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)<
                                re.DOTALL)
 
 
+def math_reading(formula_html: str) -> str:
+    """A rendered formula (katex.RE_RENDERED_MATH) as plain text, read from the TeX that
+    KaTeX keeps in its <annotation>: ``\sqrt{\sigma^2 + \epsilon}`` → ``√(σ² + ε)``."""
+    tex = RE_TEX_ANNOTATION.search(formula_html)
+    return tex_to_text(htmllib.unescape(tex.group(1))).strip() if tex else ""
+
+
 def _math_as_tex(html: str) -> str:
     def as_text(match: re.Match[str]) -> str:
         if not match.group(0).startswith("<kb-math"):
             return ""   # a display formula
-        tex = RE_TEX_ANNOTATION.search(match.group(0))
-        # The annotation is HTML-escaped (&lt;, &amp;): the parser unescapes the result.
-        return tex_to_text(tex.group(1)) if tex else ""
+        # Escaped again: the parser unescapes the result.
+        return htmllib.escape(math_reading(match.group(0)), quote=False)
 
     return katex.RE_RENDERED_MATH.sub(as_text, html)
 
