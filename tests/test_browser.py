@@ -105,13 +105,17 @@ def test_search_finds_the_home_page_section_that_cites_ioffe(page, site_url):
     assert any("批归一化一瞥" in text.split("\n")[:2] for text in all_results(page))
 
 
-def test_search_does_not_match_tex(page, site_url):
-    page.goto(site_url + "/")
+def search_settled(page, query: str) -> None:
+    """Type ``query`` and wait until the result count shows (also when nothing is found)."""
     box = page.locator("input.md-search__input")
     box.click()
-    box.fill("frac")
+    box.fill(query)
     box.press("End")
-    meta = page.locator(".md-search-result__meta")
-    meta.wait_for(state="visible")
+    page.locator(".md-search-result__meta").wait_for(state="visible")
     page.wait_for_timeout(500)
+
+
+def test_search_does_not_match_tex(page, site_url):
+    page.goto(site_url + "/")
+    search_settled(page, "frac")
     assert page.locator(".md-search-result__item").count() == 0

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from test_browser import all_results, browser, page, search  # noqa: F401 - fixtures and helpers
+from test_browser import all_results, browser, page, search, search_settled  # noqa: F401 - fixtures, helpers
 
 
 def result_links(page) -> list[str]:
@@ -22,7 +22,7 @@ def result_links(page) -> list[str]:
 
 def test_a_formula_reads_as_plain_text_in_the_preview(page, site_url, test_output):
     page.goto(site_url + "/")
-    search(page, "Algorithm 1")
+    search(page, "前向")
     page.screenshot(path=str(test_output / "search-formula-preview.png"))
     found = [text for text in all_results(page) if text.startswith("Batch Normalization/前向和反向传播")]
     assert found, all_results(page)[:5]
@@ -64,10 +64,5 @@ def test_the_bn_note_is_in_the_top_eight_for_its_own_word(page, site_url):
 
 def test_metrics_page_is_not_found_even_by_its_own_words(page, site_url):
     page.goto(site_url + "/")
-    box = page.locator("input.md-search__input")
-    box.click()
-    box.fill("项目指标")
-    box.press("End")
-    page.locator(".md-search-result__meta").wait_for(state="visible")
-    page.wait_for_timeout(500)
+    search_settled(page, "项目指标")
     assert not any("/metrics/" in link for link in result_links(page))
