@@ -56,6 +56,10 @@ PAPERS = {
                   "robustness against common corruptions by covariate shift adaptation",
     "2006.10726": "Wang, Shelhamer, Liu, Olshausen & Darrell 2020. Tent: Fully Test-time "
                   "Adaptation by Entropy Minimization",
+    "1602.07868": "Salimans & Kingma 2016. Weight Normalization: A Simple "
+                  "Reparameterization to Accelerate Training of Deep Neural Networks",
+    "1903.10520": "Qiao, Wang, Liu, Shen & Yuille 2019. Micro-Batch Training with "
+                  "Batch-Channel Normalization and Weight Standardization",
     "1910.07467": "Zhang & Sennrich 2019. Root Mean Square Layer Normalization",
     "1910.10683": "Raffel et al. 2019. Exploring the Limits of Transfer Learning with a "
                   "Unified Text-to-Text Transformer",

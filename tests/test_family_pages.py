@@ -39,6 +39,7 @@ PAGES = [
     "QK-norm",
     "BN 与权重衰减",
     "测试时自适应（BN 统计量）",
+    "Weight Normalization 与 Weight Standardization",
 ]
 RE_INCLUDE = re.compile(r'--8<-- "(?P<file>[\w/]+\.py):(?P<section>\w+)"')
 RE_DEFINED = re.compile(r"^(?:def (?P<func>\w+)|(?P<const>[A-Z][A-Z0-9_]*) =)", re.MULTILINE)
