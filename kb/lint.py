@@ -89,7 +89,7 @@ KINDS = [
     (r"duplicate card id", "duplicate-card-id"),
     (r"occlusion image .*not found|occlusion image is not a PNG", "occlusion-image"),
     (r"occlusion", "occlusion-data"),
-    (r"unknown macro|stray '\{\{'|\{\{[^}]+\}\} needs a link", "macro"),
+    (r"unknown macro|stray '\{\{'|\{\{[^}]+\}\} needs (?:a link|one)", "macro"),
     (r"image (not found|from another host)", "image"),
     (r"unclosed display math", "math"),
     (r"unclosed page link|empty page link", "page-link"),

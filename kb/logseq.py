@@ -15,7 +15,7 @@ What it does, in order:
    graph's own macros, kb/graph_macros.py; ``#+BEGIN_QUOTE`` and the other Org-style
    blocks, kb/logseq_directives.py; task markers, priorities, planned dates and the
    logbook, kb/logseq_tasks.py; numbered lists, kb/ordered_lists.py), protects math,
-   and writes the outline as nested
+   expands ``{{embed ..}}`` (kb/embeds.py), and writes the outline as nested
    ``<ul>/<li markdown="block">`` (kb/block_render.py) that md_in_html parses,
    card blocks folded, then the "Linked references" section (kb/graph.py's backlinks).
 2. Inline processors, after code spans and before Markdown links:
@@ -31,6 +31,7 @@ Problems are logged as warnings on the ``mkdocs.extensions.kb.logseq`` logger
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import posixpath
@@ -43,7 +44,7 @@ from markdown import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from kb import (asset_links, graph_macros, links, logseq_directives, logseq_emphasis, logseq_tables, logseq_tasks,
+from kb import (asset_links, embeds, graph_macros, links, logseq_directives, logseq_emphasis, logseq_tables, logseq_tasks,
                 macros, media_macros, ordered_lists)
 from kb.block_ref_text import RE_LABELLED_BLOCK_REF, ref_markdown
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
@@ -286,17 +287,26 @@ class LogseqOutlinePreprocessor(Preprocessor):
             self.report(check_blocks(blocks, self.docs_dir, self.page.note.math,
                                      cards=deck_of(self.page.note, self.default_deck) is not None,
                                      graph_macros=self.custom_macros))
-        for block in walk(blocks):
-            block.content = block_text(block.content, self.custom_macros, self.page.note.math, self.tokens.store)
-        ordered_lists.number_blocks(blocks, self.tokens.store)
+        self.prepare(blocks)
         cards = card_page(self.page.note, self.docs_dir)
         ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math,
                             cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir,
                             errata=by_target(self.errata))
+        # Embedded blocks render as blocks, not as cards of this page.
+        embedded_ctx = dataclasses.replace(ctx, cards=None)
+        embeds.expand(blocks, self.page.graph, self.tokens.store, self.prepare,
+                      lambda copies: render_outline(copies, embedded_ctx),
+                      frozenset({embeds.page_key(self.page.note.title)}))
         out = header_lines(self.page.note) + render_outline(blocks, ctx)
         out += backlinks_lines(self.page, self.tokens, self.docs_dir, self.custom_macros)
         # One string per line: later preprocessors (snippets, fences) work line by line.
         return "\n".join(out).split("\n")
+
+    def prepare(self, blocks: list[Block]) -> None:
+        """The blocks' text rewritten for Markdown (``block_text``), numbered lists numbered; in place."""
+        for block in walk(blocks):
+            block.content = block_text(block.content, self.custom_macros, self.page.note.math, self.tokens.store)
+        ordered_lists.number_blocks(blocks, self.tokens.store)
 
     def report(self, problems) -> None:
         for problem in problems:

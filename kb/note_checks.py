@@ -3,8 +3,9 @@
 Checked before rendering so a mistake fails the strict build with ``file:line``
 instead of showing up as raw braces, a broken image or half-rendered TeX:
 
-* a macro other than the flashcard clozes, the media links (kb/media_macros.py; one
-  without a link is reported) and the graph's own macros (kb/graph_macros.py), or stray
+* a macro other than the flashcard clozes, ``{{embed [[page]]}}`` / ``{{embed ((id))}}``
+  (kb/embeds.py; one without such a target is reported), the media links
+  (kb/media_macros.py; one without a link is reported) and the graph's own macros (kb/graph_macros.py), or stray
   ``{{`` / ``}}``;
 * an image under ``/assets/`` with no file in ``docs/assets/``, or an image from
   another host (pages load nothing from the network);
@@ -18,7 +19,7 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
-from kb import links, macros, media_macros
+from kb import embeds, links, macros, media_macros
 from kb.block_render import asset_path
 from kb.cloze import RE_CLOZE_OPEN
 from kb.code_regions import mask_code
@@ -54,11 +55,16 @@ def check_block(block: Block, docs_dir: Path, math: bool = True, cards: bool = F
                                         f"{{{{{macro.name}}}}} needs a link (https://...) to what it shows: "
                                         f"got '{macro.args}'"))
             continue
+        if macro.name == "embed" and macro.name not in graph_macros:
+            if not embeds.is_embed(macro.name, macro.args):
+                problems.append(Problem(block_line(block, macro.start),
+                                        f"{{{{embed}}}} needs one [[page]] or ((block id)) to show: got '{macro.args}'"))
+            continue
         if not macro.known and macro.name not in graph_macros:
             shown = "{{" + " ".join(filter(None, [macro.name, macro.args])) + "}}"
             problems.append(Problem(block_line(block, macro.start),
                                     f"unknown macro {shown}: only the flashcard clozes "
-                                    "{{c1 ...}}..{{c9 ...}}, {{cloze ...}}, the media links ({{video ...}}, "
+                                    "{{c1 ...}}..{{c9 ...}}, {{cloze ...}}, {{embed ...}}, the media links ({{video ...}}, "
                                     "{{youtube ...}}, {{tweet ...}}, ...) and the graph's :macros "
                                     "(imported into docs/.kb-macros.json) are known"))
     for offset in macros.stray_braces(text):
