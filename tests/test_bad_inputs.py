@@ -25,7 +25,7 @@ EXPECTED = {
     "unclosed_cloze": ("{{c1 0-1", 1, r"unclosed cloze '\{\{c1 0-1 高斯分布 的数据'"),
     "cloze_in_code": ("{{c1 tf.nn", 1, r"cloze inside code"),
     "braces_in_math": ("{{c1 $", 1, r"'\}\}' inside math in a cloze ends the cloze early"),
-    "unknown_macro": ("{{youtube", 1, r"unknown macro \{\{youtube https://example.com/v\}\}"),
+    "unknown_macro": ("{{renderer", 1, r"unknown macro \{\{renderer :todomaster\}\}"),
     "unknown_link": ("[[一个不存在的页面]]", 1, r"\[\[一个不存在的页面\]\] links to a page that is not written yet"),
     "missing_snippet_section": ("no_such_section", 1,
                                 r"snippet section 'no_such_section' not found in batch_norm\.py"),
