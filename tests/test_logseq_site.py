@@ -100,9 +100,10 @@ def test_numbered_blocks_are_text_not_ordered_lists(note_page: Tag):
 def test_every_formula_is_rendered_by_katex(note_page: Tag):
     tex_in_note = [item.tex.strip() for block in walk(seed_blocks()) for item in find_math(block.content)]
     assert len(tex_in_note) == 3
-    # The note's own formulas; blocks of other pages quoted under "Linked references" have theirs.
+    # The note's own formulas; blocks of other pages quoted under "Linked references" have theirs,
+    # and so do the 勘误 boxes (docs/errata/) inside the corrected blocks.
     own = BeautifulSoup(str(note_page), "html.parser")
-    for quoted in own.select("section.kb-backlinks"):
+    for quoted in own.select("section.kb-backlinks, .kb-erratum"):
         quoted.decompose()
     rendered = [a.get_text() for a in own.select('annotation[encoding="application/x-tex"]')]
     assert rendered == tex_in_note
@@ -137,7 +138,8 @@ def test_each_link_goes_to_a_page_or_is_listed_as_not_written_yet(built_site: Pa
 def test_flashcards_show_as_cards(note_page: Tag):
     # Clozes hidden (their answer in the page, shown on a click), arrow answers and #card children folded.
     clozes = [(el["data-cloze"], el.select_one(".cloze-placeholder").get_text(),
-               el.select_one(".cloze-answer").get_text()) for el in note_page.select("li.kb-block span.cloze")]
+               el.select_one(".cloze-answer").get_text())
+               for el in note_page.select("li.kb-block > p span.cloze")]   # not the 勘误 boxes' cards
     assert clozes == [("1", "[…]", "0-1 高斯分布"), ("1", "[…]", "不一定对称"),
                       ("1", "[…]", "避免进入饱和区，缓解梯度衰减问题")]
     arrow = note_page.select_one('li[data-line="98"]')
