@@ -55,17 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
     lint = commands.add_parser(
         "lint", help="report the notes' problems with file:line",
         description=(
-            "Check notes and print one line per problem, 'path:line: error[kind]: message' or "
-            "'path:line: info[kind]: message', sorted, then a summary. Errors are what fails "
+            "Check notes and print one line per problem, 'path:line: error[kind]: message', "
+            "'path:line: warning[kind]: message' or 'path:line: info[kind]: message', sorted, then a "
+            "summary. Errors are what fails "
             "'mkdocs build --strict' (the same checks: broken front matter, unknown macros, missing "
             "images, card syntax such as an empty #card or arrow side, a cloze in code, '}}' inside math "
             "in a cloze, occlusion data that does not decode or whose image is missing, duplicate card "
-            "ids, missing snippet sections, links to pages not written yet, ...), with the file and line "
-            "the build names. Info is not a problem (the build is silent on it): a page without a "
+            "ids, missing snippet sections, links to pages not written yet, errata under DOCS/errata/ whose "
+            "target is not found or found twice, ...), with the file and line the build names. Warnings are "
+            "cards hard to memorise (an answer listing 3 or more items, a cloze over about 12 Chinese "
+            "characters or 6 words, a front too short to be a question, the same answer twice in a deck). "
+            "Info is not a problem (the build is silent on it): a page without a "
             "title of its own is named after its file. Without PATHS, every note under "
             "DOCS/pages/ is checked; with PATHS, those files (folders: their .md files), with links "
-            "resolved against DOCS/pages/ plus the given files."),
-        epilog="Exit status: 0 no errors (info allowed); 1 errors found; 2 bad arguments.")
+            "resolved against DOCS/pages/ plus the given files; an erratum file given checks its note "
+            "with its errata."),
+        epilog="Exit status: 0 no errors (warnings and info allowed); 1 errors found; 2 bad arguments.")
     lint.add_argument("paths", nargs="*", type=Path, metavar="PATHS", help="note files or folders to check")
     _docs_option(lint)
 
@@ -75,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Print two tables: per page (its deck, its cards by type: cloze, arrow, #card, occlusion; "
             "links out to other pages and how many of those are not written yet; links in from other "
             "pages; snippet sections included with --8<--) and per deck (pages and cards by type), "
-            "then the snippet sections each page includes."))
+            "then the snippet sections each page includes, then the card-form warnings of 'lint' per page "
+            "by kind (enumeration, long cloze, short front, same answer). Cards are counted with the "
+            "errata under DOCS/errata/ applied."))
     _docs_option(stats)
     return parser
 
