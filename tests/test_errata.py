@@ -214,6 +214,24 @@ def test_the_anki_deck_has_the_corrected_cards_and_the_imprecise_erratum_on_the_
     assert "只在输入近似高斯时成立" in imprecise[2] and ARXIV in imprecise[2]   # the Page field: back only
 
 
+def test_in_anki_an_imprecise_erratum_is_on_the_answer_side_only(site: Path, tmp_path: Path):
+    """Anki itself (the pinned ``anki`` package, headless) imports the site's package and renders the card."""
+    from test_anki_export import Collection, import_package
+
+    [deck] = json.loads((site / "cards.json").read_text(encoding="utf-8"))["decks"]
+    (tmp_path / "collection").mkdir()
+    collection = Collection(str(tmp_path / "collection" / "collection.anki2"))
+    try:
+        import_package(collection, site / deck["apkg"])
+        (card_id,) = collection.find_cards("高斯分布")
+        card = collection.get_card(card_id)
+        assert "勘误" not in card.question() and "只在输入近似高斯时成立" not in card.question()
+        assert "勘误" in card.answer() and "只在输入近似高斯时成立" in card.answer() and ARXIV in card.answer()
+        assert not collection.find_cards("与问题无关")       # the replaced #card is not in the deck
+    finally:
+        collection.close()
+
+
 # --- lint ------------------------------------------------------------------------------------
 
 
