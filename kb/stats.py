@@ -13,7 +13,8 @@ site:
 * snippets: the blocks that include a section of ``snippets/`` with ``--8<--``; an
   include of a section of ``fences.md`` is followed to the module section it wraps;
 * card form: the warnings of kb/card_form.py by kind (an answer that enumerates, a long
-  cloze, a front too short, the same answer twice in a deck), per page and in all.
+  cloze, a front too short, the same answer twice in a deck), per page and in all;
+* errata: the corrections under ``docs/errata/`` (kb/errata.py) of each page, by kind.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from kb.card_form import check_cards
 from kb.card_html import CARD_SYNTAX_TAGS
 from kb.graph import Graph, Link, Note, build_graph
 from kb.errata import ERRATA_DIR, of_note
+from kb.errata import KINDS as ERRATUM_KINDS
 from kb.lint import ROOT, card_notes, deck_of, notes_in, read_errata, shown_path, snippet_config, snippet_includes
 
 CARD_TYPES = ("cloze", "arrow", "card", "occlusion")
@@ -49,6 +51,7 @@ class PageStats:
     links_in: int = 0
     snippets: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, spec, what it includes)
     form: Counter = field(default_factory=Counter)       # card-form warning kind -> number
+    errata: Counter = field(default_factory=Counter)     # erratum kind -> number (kb/errata.py)
 
 
 @dataclass
@@ -111,6 +114,7 @@ def collect(docs_dir: Path = ROOT / "docs") -> Stats:
             page.cards[card_note.type] += len(card_note.cards)
         errors += [str(e) for e in card_errors]
         page.snippets = [(line, spec, section_includes(spec, base_paths)) for line, spec in snippet_includes(note.blocks)]
+        page.errata.update(erratum.kind for erratum in of_note(corrections, note.src_uri))
         pages[note.src_uri] = page
     by_source = {shown_path(files[uri]): page for uri, page in pages.items()}
     by_source.update({shown_path(docs_dir / ERRATA_DIR / Path(uri).name): page for uri, page in pages.items()})
@@ -176,18 +180,29 @@ def render(stats: Stats) -> list[str]:
     lines += ["", f"Snippet sections included ({len(included)})"]
     for page, (line, spec, nested) in included:
         lines.append(f"  {page.src_uri}:{line}  {spec}" + (f" -> {', '.join(nested)}" if nested else ""))
-    form_rows = [[page.title, *(str(page.form[k]) for k in FORM_KINDS), str(sum(page.form.values()))]
-                 for page in stats.pages if page.form]
-    total = Counter()
-    for page in stats.pages:
-        total.update(page.form)
-    lines += ["", f"Card form warnings ({sum(total.values())}; python -m kb lint lists each)"]
-    if form_rows:
-        form_rows.append(["(all pages)", *(str(total[k]) for k in FORM_KINDS), str(sum(total.values()))])
-        lines += table(["page", *FORM_KINDS.values(), "warnings"], form_rows, 1)
+    lines += _by_kind("Card form warnings ({}; python -m kb lint lists each)", stats.pages, "form", FORM_KINDS,
+                      "warnings")
+    lines += _by_kind("Errata ({}; listed on the 勘误 page)", stats.pages, "errata",
+                      {kind: kind for kind in ERRATUM_KINDS}, "errata")
     if stats.card_errors:
         lines += ["", f"{len(stats.card_errors)} card error(s) left those cards out (python -m kb lint lists them):"]
         lines += [f"  {error}" for error in stats.card_errors]
+    return lines
+
+
+def _by_kind(heading: str, pages: list[PageStats], counts: str, kinds: dict[str, str], total_name: str) -> list[str]:
+    """A table of the pages with any of ``counts`` (a Counter of PageStats), by kind, and the total."""
+    total = Counter()
+    rows = []
+    for page in pages:
+        found = getattr(page, counts)
+        total.update(found)
+        if found:
+            rows.append([page.title, *(str(found[k]) for k in kinds), str(sum(found.values()))])
+    lines = ["", heading.format(sum(total.values()))]
+    if rows:
+        rows.append(["(all pages)", *(str(total[k]) for k in kinds), str(sum(total.values()))])
+        lines += table(["page", *kinds.values(), total_name], rows, 1)
     return lines
 
 

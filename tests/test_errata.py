@@ -245,6 +245,16 @@ def test_lint_checks_the_corrected_cards_not_the_replaced_ones(tmp_path: Path):
     assert warned == {(ERRATA_FILE, line_of(ERRATA, "有哪几个特点"), "card-enumeration")}, result.stdout
 
 
+def test_stats_counts_the_cards_with_errata_applied_and_the_errata_by_kind(tmp_path: Path):
+    from kb.stats import collect
+
+    [page] = collect(make_docs(tmp_path)).pages
+    assert dict(page.errata) == {"wrong": 1, "imprecise": 1, "card": 1, "typo": 1}
+    # The note's 2 clozes kept (one of them imprecise), its #card and a cloze replaced by the errata's 2 clozes and an arrow.
+    assert dict(page.cards) == {"cloze": 4, "arrow": 1}
+    assert dict(page.form) == {"card-enumeration": 1}
+
+
 # --- stale errata ----------------------------------------------------------------------------
 
 STALE = ERRATA.replace("target:: 非线性单元之后的数据分布", "target:: 这句话已经不在笔记里了") \
