@@ -11,7 +11,8 @@ admonitions):
 * ``EXAMPLE``: verbatim text, shown as it is written (``<pre>``).
 
 Names are case-insensitive (``#+begin_quote``). A ``#+BEGIN_`` without its ``#+END_``,
-or one of another name, stays as written. Lines inside fenced code are code, never
+or one of another name, stays as written; so does one with words after a name other than
+``SRC`` (``#+BEGIN_QUOTE 引文``), which would otherwise lose them. Lines inside fenced code are code, never
 a directive. The rewrite happens before Markdown runs, so ``#+BEGIN_QUOTE`` is never
 read as a tag (kb/links.py does not take ``#+`` for one either).
 """
@@ -77,6 +78,8 @@ def rewrite(text: str, stash: Callable[[str], str]) -> str:
             fence = fenced.group("fence")
         begin = RE_BEGIN.match(line)
         name = begin.group("name").upper() if begin else ""
+        if name != "SRC" and begin and begin.group("args"):
+            name = ""          # words after QUOTE, NOTE, ... would be lost: the line stays as written
         end = _end_of(lines, i, name) if name in KNOWN else None
         if end is None:
             out.append(line)

@@ -5,7 +5,8 @@ As mldoc reads a block's first line (``heading0.ml``): a marker (``TODO``, ``DOI
 ``CANCELED``/``CANCELLED``) then text; ``[#A]``, ``[#B]``, ``[#C]`` is a priority, not
 a tag; a line ``SCHEDULED: <2024-10-05 Sat>`` or ``DEADLINE: <..>`` plans the task;
 ``:LOGBOOK:`` .. ``:END:`` holds the clock entries Logseq records, which it does not
-show and neither does the site.
+show and neither does the site (a logbook holding anything but ``CLOCK:`` lines, or left
+without its ``:END:``, stays as written: it would hide text).
 
 Shown: the marker as a label (``kb-task--done`` etc., styled in docs/assets/logseq.css),
 the first line of a done or canceled task struck through (``<del>``), a priority as a
@@ -32,7 +33,9 @@ RE_MARKER = re.compile(r"\A(?P<marker>" + "|".join(re.escape(m) for m in MARKERS
 RE_PRIORITY = re.compile(r"\[#(?P<level>[ABC])\]")
 RE_PLANNED = re.compile(r"(?P<kind>SCHEDULED|DEADLINE):[ \t]*<(?P<date>\d{4}-\d{2}-\d{2})(?P<rest>[^>\n]*)>")
 RE_PLANNING_LINE = re.compile(r"^[ \t]*(?:(?:SCHEDULED|DEADLINE):[ \t]*<[^>\n]*>[ \t]*)+$", re.MULTILINE)
-RE_LOGBOOK = re.compile(r"^[ \t]*:LOGBOOK:[ \t]*\n(?:.*\n)*?[ \t]*:END:[ \t]*(?:\n|\Z)", re.MULTILINE)
+# Only clock entries (and blank lines) inside: a logbook left open hides nothing after it.
+RE_LOGBOOK = re.compile(r"^[ \t]*:LOGBOOK:[ \t]*\n(?:[ \t]*(?:CLOCK:.*)?\n)*?[ \t]*:END:[ \t]*(?:\n|\Z)",
+                        re.MULTILINE)
 PLANNED_LABELS = {"SCHEDULED": "计划（Scheduled）", "DEADLINE": "截止（Deadline）"}
 
 

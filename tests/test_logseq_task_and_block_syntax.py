@@ -48,6 +48,10 @@ def stash_as_text(html: str) -> str:
     ("句中的 TODO 不是标记", "句中的 TODO 不是标记"),
     ("写 `[#A]` 和 $[#B]$", "写 `[#A]` 和 $[#B]$"),
     ("a\n:LOGBOOK:\nCLOCK: [2024-10-05 Sat 10:00]\n:END:\nb", "a\nb"),
+    # The logbook hides clock entries only (found by tests/test_note_properties.py): one left open
+    # does not hide the text up to a later logbook's :END:, nor does a logbook hide other text.
+    ("a\n:LOGBOOK:\nCLOCK: [x]\nb\n:LOGBOOK:\nCLOCK: [y]\n:END:\nc", "a\n:LOGBOOK:\nCLOCK: [x]\nb\nc"),
+    ("a\n:LOGBOOK:\n笔记\n:END:", "a\n:LOGBOOK:\n笔记\n:END:"),
     ("a\nSCHEDULED: <2024-10-07 Mon>", 'a\n<<span class="kb-planned kb-planned--scheduled">计划（Scheduled） '
                                        '<time datetime="2024-10-07">2024-10-07 Mon</time></span>>'),
     ("写 SCHEDULED: <2024-10-07 Mon> 在句中", "写 SCHEDULED: <2024-10-07 Mon> 在句中"),
@@ -63,6 +67,12 @@ def test_task_syntax(text: str, expected: str):
     ("#+BEGIN_QUOTE\na\n#+END_NOTE", "#+BEGIN_QUOTE\na\n#+END_NOTE"),
     ("#+BEGIN_CENTER\na\n#+END_CENTER", "#+BEGIN_CENTER\na\n#+END_CENTER"),   # not one Logseq shows specially
     ("#+BEGIN_EXAMPLE\n<b>&\n#+END_EXAMPLE", '<<pre class="kb-example">&lt;b&gt;&amp;</pre>>'),
+    # Only SRC takes words after its name (the language); any other would lose them (found by
+    # tests/test_note_properties.py): the line stays as written.
+    ("#+BEGIN_QUOTE 引文\na\n#+END_QUOTE", "#+BEGIN_QUOTE 引文\na\n#+END_QUOTE"),
+    ("#+BEGIN_NOTE 标题\na\n#+END_NOTE", "#+BEGIN_NOTE 标题\na\n#+END_NOTE"),
+    ("#+BEGIN_EXAMPLE x\na\n#+END_EXAMPLE", "#+BEGIN_EXAMPLE x\na\n#+END_EXAMPLE"),
+    ("#+BEGIN_SRC python\na\n#+END_SRC", "```python\na\n```"),
 ])
 def test_org_style_blocks(text: str, expected: str):
     assert rewrite_directives(text, stash_as_text) == expected
