@@ -46,10 +46,16 @@ PIECES = [
     "{{c1 未闭合", "}}", "{{", "{{c1 a::提示}}", ":->", " :-> 答案", "$x_i$", "$$\\frac{a}{b}$$", "$",
     "$\\sqrt{", "`code`", "`{{c1 代码}}`", "``", "**粗体**", "_斜体_", "~~删~~", "^^高亮^^",
     "((6721b8a2-5b1e-4c4f-9a43-0f4d1c2b3a10))", "((no-such-block))",
-    f"![图](../assets/{IMAGE})", "![](../assets/missing.png)", "<b>html</b>", "&amp;", "\\", "|a|b|",
+    f"![图](../assets/{IMAGE})", "![](../assets/missing.png)", "![文件](../assets/x.pdf)", "![[ReLU]]",
+    "<b>html</b>", "&amp;", "\\", "|a|b|",
     "> 引用", "https://example.com/x?y=1", "{{youtube x}}", "{{embed [[ReLU]]}}", "😀", "ℤ", "\u200b",
     "\u00a0", "é", "\t", "  ", "#", "##", "1.", "---", "***", "[链接](https://example.com)", "<", ">",
+    "==高亮==", "==", "^^", "~~", "[#A]", "[#Z]", "#+BEGIN_QUOTE", "#+END_SRC", "**#重点**", ":END:",
 ]
+# What may come before a block's own word: Logseq task markers and priorities, an Org block's start.
+# (Not "#+BEGIN_SRC ": the word after it is the code's language, not text of the block.)
+PREFIXES = ["", "", "", "TODO ", "DONE [#A] ", "NOW [#C] ", "CANCELED ", "LATER ", "#+BEGIN_QUOTE ", "#+begin_note ",
+            "# ", "> ", "| "]
 WORD = (st.text(alphabet=st.sampled_from("ab中文字$[]{}()#:->`*_~\\|!^ \t αβ😀"), min_size=1, max_size=8)
         # any character UTF-8 can write, among them line breaks only str.splitlines() knows (\x0c, \u2028)
         | st.text(st.characters(codec="utf-8", exclude_characters="\n\r"), min_size=1, max_size=4))
@@ -85,9 +91,10 @@ def occlusion_value(data) -> str:
 def block_lines(draw, number: int) -> list[str]:
     """One block's lines, before indentation: its first line, then continuation lines."""
     pieces = draw(st.lists(st.sampled_from(PIECES) | WORD, max_size=6))
-    lines = [f"blk{number}x " + " ".join(pieces)]
+    lines = [draw(st.sampled_from(PREFIXES)) + f"blk{number}x " + " ".join(pieces)]
     for _ in range(draw(st.integers(0, 2))):
-        kind = draw(st.sampled_from(["text", "id", "occlusion", "property", "fence", "math", "blank"]))
+        kind = draw(st.sampled_from(["text", "id", "occlusion", "property", "fence", "math", "blank", "org",
+                                     "logbook", "date", "table"]))
         if kind == "text":
             lines.append(" ".join(draw(st.lists(st.sampled_from(PIECES) | WORD, max_size=4))))
         elif kind == "id":
@@ -95,12 +102,28 @@ def block_lines(draw, number: int) -> list[str]:
         elif kind == "occlusion":
             lines.append("occlusion:: " + occlusion_value(draw(OCCLUSION_DATA)))
         elif kind == "property":
-            lines.append(draw(st.sampled_from(["collapsed:: true", "card-last-score:: 3", "heading:: 2",
-                                               "key::", ":: value"])))
+            lines.append(draw(st.sampled_from(["collapsed:: true", "collapsed:: false", "card-last-score:: 3",
+                                               "heading:: 2", "logseq.order-list-type:: number", "key::",
+                                               ":: value", "a.b.c:: d"])))
         elif kind == "fence":
             lines += ["```" + draw(st.sampled_from(["", "python", "js"])), draw(WORD)]
             if draw(st.booleans()):
                 lines.append("```")
+        elif kind == "org":
+            name = draw(st.sampled_from(["QUOTE", "NOTE", "TIP", "WARNING", "SRC python", "example", "CENTER"]))
+            lines += ["#+BEGIN_" + name, " ".join(draw(st.lists(st.sampled_from(PIECES) | WORD, max_size=3)))]
+            if draw(st.booleans()):
+                lines.append("#+END_" + name.split()[0])
+        elif kind == "table":
+            lines += ["| a | b |", draw(st.sampled_from(["|---|---|", "| --- |", "|:-:|--:|"]))]
+            lines += ["| " + " | ".join(draw(st.lists(st.sampled_from(PIECES) | WORD, max_size=3))) + " |"]
+        elif kind == "logbook":
+            lines += [":LOGBOOK:", "CLOCK: [2024-10-05 Sat 10:00:00]--[2024-10-05 Sat 11:00:00] =>  01:00:00"]
+            if draw(st.booleans()):
+                lines.append(":END:")
+        elif kind == "date":
+            lines.append(draw(st.sampled_from(["SCHEDULED: <2024-10-07 Mon>", "DEADLINE: <2024-10-09 Wed 18:00 .+1w>",
+                                               "SCHEDULED: <2024-13-99 Xyz>", "DEADLINE:"])))
         elif kind == "math":
             lines += ["$$", draw(st.sampled_from(["x^2", "\\frac{a}{b}", "}}", "{{c1 x}}"])), "$$"]
         else:
