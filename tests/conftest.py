@@ -49,26 +49,11 @@ def build_site(site_dir: Path, config: Path = ROOT / "mkdocs.yml",
 
 
 def write_config(folder: Path, docs_dir: Path, extra: str = "") -> Path:
-    """A mkdocs.yml in ``folder`` that inherits the project's config for ``docs_dir``.
+    """A mkdocs.yml in ``folder`` that inherits the project's config for ``docs_dir``,
+    with all of the site machinery (kb/site_config.py)."""
+    from kb import site_config
 
-    Paths the project's config gives relative to itself (hooks, theme.custom_dir)
-    are made absolute, so a small test site builds with all of the site machinery.
-    """
-    from mkdocs.utils import yaml_load
-
-    with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
-        project = yaml_load(f)
-    hooks = ", ".join(str(ROOT / hook) for hook in project.get("hooks", []))
-    config = folder / "mkdocs.yml"
-    config.write_text(
-        f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
-        f"docs_dir: {docs_dir}\n"
-        f"hooks: [{hooks}]\n"
-        f"theme:\n  name: material\n  custom_dir: {ROOT / project['theme']['custom_dir']}\n"
-        + extra,
-        encoding="utf-8",
-    )
-    return config
+    return site_config.write_inheriting(folder, docs_dir, extra)
 
 
 @pytest.fixture(scope="session")
