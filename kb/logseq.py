@@ -15,7 +15,9 @@ What it does, in order:
    graph's own macros, kb/graph_macros.py; ``#+BEGIN_QUOTE`` and the other Org-style
    blocks, kb/logseq_directives.py; task markers, priorities, planned dates and the
    logbook, kb/logseq_tasks.py; numbered lists, kb/ordered_lists.py), protects math,
-   expands ``{{embed ..}}`` (kb/embeds.py), and writes the outline as nested
+   expands ``{{embed ..}}`` (kb/embeds.py), takes out footnote definitions
+   (kb/footnotes.py: Python-Markdown's ``footnotes`` lists them after the outline), and
+   writes the outline as nested
    ``<ul>/<li markdown="block">`` (kb/block_render.py) that md_in_html parses,
    card blocks folded, then the "Linked references" section (kb/graph.py's backlinks).
 2. Inline processors, after code spans and before Markdown links:
@@ -44,7 +46,7 @@ from markdown import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from kb import (asset_links, embeds, graph_macros, links, logseq_directives, logseq_emphasis, logseq_tables, logseq_tasks,
+from kb import (asset_links, embeds, footnotes, graph_macros, links, logseq_directives, logseq_emphasis, logseq_tables, logseq_tasks,
                 macros, media_macros, ordered_lists)
 from kb.block_ref_text import RE_LABELLED_BLOCK_REF, ref_markdown
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
@@ -288,6 +290,7 @@ class LogseqOutlinePreprocessor(Preprocessor):
                                      cards=deck_of(self.page.note, self.default_deck) is not None,
                                      graph_macros=self.custom_macros))
         self.prepare(blocks)
+        definitions = footnotes.take_definitions(blocks)
         cards = card_page(self.page.note, self.docs_dir)
         ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math,
                             cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir,
@@ -297,7 +300,7 @@ class LogseqOutlinePreprocessor(Preprocessor):
         embeds.expand(blocks, self.page.graph, self.tokens.store, self.prepare,
                       lambda copies: render_outline(copies, embedded_ctx),
                       frozenset({embeds.page_key(self.page.note.title)}))
-        out = header_lines(self.page.note) + render_outline(blocks, ctx)
+        out = header_lines(self.page.note) + render_outline(blocks, ctx) + footnotes.footnote_lines(definitions)
         out += backlinks_lines(self.page, self.tokens, self.docs_dir, self.custom_macros)
         # One string per line: later preprocessors (snippets, fences) work line by line.
         return "\n".join(out).split("\n")
@@ -397,7 +400,8 @@ class LogseqExtension(Extension):
         note = graph.note_at(self.getConfig("src_uri")) if isinstance(graph, Graph) else None
         if note is None:
             return  # not a Logseq note: an ordinary Markdown page
-        md.registerExtensions(["md_in_html", "attr_list"], {})
+        md.registerExtensions(["md_in_html", "attr_list", "footnotes"],
+                              {"footnotes": {"BACKLINK_TITLE": "回到正文中脚注 %d 的位置"}})
         page = LogseqPage(graph, note)
         docs_dir = Path(self.getConfig("docs_dir")) if self.getConfig("docs_dir") else None
         tokens = RawHtmlTokens()
