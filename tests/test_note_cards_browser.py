@@ -265,10 +265,12 @@ def test_review_controls_have_labels_and_work_from_the_keyboard(page, site_url):
     assert page.get_by_role("combobox", name="复习范围").count() == 1
     assert page.get_by_role("button", name="显示答案（空格）").is_visible()
     # Tab reaches every visible control, the import of a progress file included.
-    controls = [".kb-review__show", ".kb-review__export", ".kb-review__import"]
+    assert page.get_by_role("spinbutton", name="每天新卡").count() == 1
+    controls = [".kb-review__show", ".kb-review__scope", ".kb-review__new-limit", ".kb-review__export",
+                ".kb-review__import"]
     reached = set()
-    page.locator(".kb-review__scope").focus()
-    for _ in range(8):
+    page.locator(".kb-review__card").focus()   # the card comes first, its settings after it
+    for _ in range(12):
         page.keyboard.press("Tab")
         reached |= {c for c in controls if page.evaluate("c => document.activeElement.matches(c)", c)}
     assert reached == set(controls)

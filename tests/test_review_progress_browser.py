@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from test_browser import browser, page  # noqa: F401 - fixtures: Chromium, a page that blocks other hosts
-from test_review_browser import STORAGE_KEY, cards_json, counts, open_review, review_one, stored
+from test_review_browser import NEW_PER_DAY, STORAGE_KEY, cards_json, counts, open_review, review_one, stored
 
 BACKUP_PREFIX = STORAGE_KEY + ".unreadable."
 NOW = datetime.now(timezone.utc)
@@ -90,7 +90,7 @@ def test_one_bad_card_among_good_ones_is_set_aside_and_the_others_kept(page, sit
     assert "3 项无法读取" in said and "其余 2 张卡片" in said, said
     assert f"卡片 {card_ids[2]} 的 due 不是日期" in said
     assert f"卡片 {card_ids[3]} 的 stability 为 0" in said and f"卡片 {card_ids[4]} 的 difficulty 为 0" in said
-    assert counts(page) == {"due": 0, "new": len(card_ids) - 2, "learned": 2}
+    assert counts(page) == {"due": 0, "learning": 0, "new": min(len(card_ids) - 2, NEW_PER_DAY), "learned": 2}
     assert stored(page) == progress(good)
     assert list(backups(page).values()) == [text]
     # A reload finds nothing more to set aside and keeps every readable review.
@@ -123,8 +123,10 @@ def test_any_other_scheduling_error_resets_the_card_and_is_shown(page, site_url,
     """Whatever else ts-fsrs throws on a stored card is shown, and the card is not stuck."""
     open_review(page, site_url)
     plant(page, json.dumps(progress({card_ids[0]: reviewed(3, -1)})))
-    page.evaluate("""() => { const rate = KBScheduler.rate;
-        KBScheduler.rate = (F, f, s, r, n) => { if (s) throw new Error("boom"); return rate(F, f, s, r, n); }; }""")
+    # Both ways ts-fsrs is asked: for the buttons' intervals (preview) and when rating.
+    page.evaluate("""() => { const rate = KBScheduler.rate, preview = KBScheduler.preview;
+        KBScheduler.rate = (F, f, s, r, n) => { if (s) throw new Error("boom"); return rate(F, f, s, r, n); };
+        KBScheduler.preview = (F, f, s, n) => { if (s) throw new Error("boom"); return preview(F, f, s, n); }; }""")
     review_one(page, "good")
     assert "ts-fsrs 无法为卡片" in message(page) and "boom" in message(page)
     assert stored(page)["cards"][card_ids[0]]["reps"] == 1

@@ -44,11 +44,32 @@
     return card;
   }
 
+  /* The card's stored state after each rating at `now`, from one ts-fsrs call (repeat):
+   * the rating buttons show these intervals, and the one chosen is what is stored. */
+  function preview(FSRS, fsrs, stored, now) {
+    var card = stored ? fromStored(stored) : FSRS.createEmptyCard(now);
+    var outcomes = fsrs.repeat(card, now), result = {};
+    Object.keys(RATINGS).forEach(function (name) { result[name] = toStored(outcomes[RATINGS[name]].card); });
+    return result;
+  }
+
   /* The card's new stored state after a rating ("again", "hard", "good", "easy") at `now`. */
   function rate(FSRS, fsrs, stored, rating, now) {
     if (!(rating in RATINGS)) throw new Error("unknown rating: " + rating);
-    var card = stored ? fromStored(stored) : FSRS.createEmptyCard(now);
-    return toStored(fsrs.next(card, now, RATINGS[rating]).card);
+    return preview(FSRS, fsrs, stored, now)[rating];
+  }
+
+  /* How long until `due`, as Anki writes it on its buttons: <1m, 10m, 3h, 4d, 1.5mo, 2.1y. */
+  function interval(now, due) {
+    var minutes = (new Date(due) - now) / 60000;
+    if (minutes < 1) return "<1m";
+    if (minutes < 60) return Math.round(minutes) + "m";
+    var hours = minutes / 60;
+    if (hours < 24) return Math.round(hours) + "h";
+    var days = hours / 24;
+    if (days < 30) return Math.round(days) + "d";
+    if (days < 365) return Math.round(days / 30 * 10) / 10 + "mo";
+    return Math.round(days / 365 * 10) / 10 + "y";
   }
 
   function emptyProgress() {
@@ -102,35 +123,45 @@
     return null;
   }
 
-  /* Counts over the cards in view: new (never rated), due (rated, due now), learned (rated, not due). */
-  function counts(cards, progress, now) {
-    var result = { due: 0, "new": 0, learned: 0 };
+  var LEARN_AHEAD_MS = 20 * 60 * 1000;   // as Anki: a learning card due this soon is shown when nothing else is
+
+  function isLearning(stored) { return stored.state === 1 || stored.state === 3; }
+
+  /* Counts over the cards in view at `now`, with `newLeft` new cards still allowed today:
+   * due (rated, due now), learning (in its learning steps, due later: it comes back today),
+   * new (never rated, up to newLeft) and learned (in review, not due). */
+  function counts(cards, progress, now, newLeft) {
+    var result = { due: 0, learning: 0, "new": 0, learned: 0 };
     cards.forEach(function (card) {
       var stored = progress.cards[card.id];
       if (!stored) result["new"] += 1;
       else if (new Date(stored.due) <= now) result.due += 1;
+      else if (isLearning(stored)) result.learning += 1;
       else result.learned += 1;
     });
+    if (newLeft !== undefined) result["new"] = Math.min(result["new"], Math.max(0, newLeft));
     return result;
   }
 
-  /* What to show next: due cards, earliest first, then new cards in page order. */
-  function queue(cards, progress, now) {
-    var due = [], fresh = [];
+  /* What to show next, as Anki does: due cards, earliest first; then new cards in the order
+   * of `cards` (cards.json lists them along the learning path), at most `newLeft`; then
+   * learning cards due within the next 20 minutes. */
+  function queue(cards, progress, now, newLeft) {
+    var due = [], fresh = [], soon = [];
+    var byDue = function (a, b) { return new Date(progress.cards[a.id].due) - new Date(progress.cards[b.id].due); };
     cards.forEach(function (card) {
       var stored = progress.cards[card.id];
       if (!stored) fresh.push(card);
       else if (new Date(stored.due) <= now) due.push(card);
+      else if (isLearning(stored) && new Date(stored.due) - now <= LEARN_AHEAD_MS) soon.push(card);
     });
-    due.sort(function (a, b) {
-      return new Date(progress.cards[a.id].due) - new Date(progress.cards[b.id].due);
-    });
-    return due.concat(fresh);
+    if (newLeft !== undefined) fresh = fresh.slice(0, Math.max(0, newLeft));
+    return due.sort(byDue).concat(fresh, soon.sort(byDue));
   }
 
   root.KBScheduler = {
     FORMAT: FORMAT, VERSION: VERSION, RATINGS: RATINGS,
-    scheduler: scheduler, rate: rate, toStored: toStored, fromStored: fromStored,
+    scheduler: scheduler, preview: preview, rate: rate, interval: interval, toStored: toStored, fromStored: fromStored,
     emptyProgress: emptyProgress, progressProblem: progressProblem, cardProblem: cardProblem,
     schedulingProblem: schedulingProblem, counts: counts, queue: queue,
   };

@@ -48,10 +48,41 @@
     return cardsLoading;
   }
 
+  /* The daily limit of new cards (default 20, settable) and the new cards first rated today,
+   * in localStorage beside the progress: {limit} and {day: "YYYY-MM-DD" (local), ids}. */
+  var NewCardsToday = (function () {
+    var LIMIT_KEY = "kb-review-new-per-day", TODAY_KEY = "kb-review-new-today", DEFAULT_LIMIT = 20;
+    function day(now) {
+      return now.getFullYear() + "-" + String(now.getMonth() + 1).padStart(2, "0") + "-" +
+             String(now.getDate()).padStart(2, "0");
+    }
+    function read(key) {
+      try { return JSON.parse(localStorage.getItem(key)); } catch (err) { return null; }
+    }
+    function limit() {
+      var stored = read(LIMIT_KEY);
+      return typeof stored === "number" && stored >= 0 && Math.floor(stored) === stored ? stored : DEFAULT_LIMIT;
+    }
+    function seen(now) {
+      var today = read(TODAY_KEY);
+      return today && today.day === day(now) && Array.isArray(today.ids) ? today.ids : [];
+    }
+    return {
+      limit: limit,
+      setLimit: function (value) { localStorage.setItem(LIMIT_KEY, JSON.stringify(value)); },
+      left: function (now) { return Math.max(0, limit() - seen(now).length); },
+      add: function (id, now) {
+        var ids = seen(now);
+        if (ids.indexOf(id) < 0) ids.push(id);
+        localStorage.setItem(TODAY_KEY, JSON.stringify({ day: day(now), ids: ids }));
+      },
+    };
+  })();
+
   function setup(el) {
     var root = siteRoot();
     var q = function (selector) { return el.querySelector(selector); };
-    var state = { cards: [], current: null, scope: "all" };
+    var state = { cards: [], current: null, scope: "all", preview: null };
 
     function inScope(card) {
       if (state.scope === "all") return true;
@@ -99,8 +130,11 @@
       try {
         var progress = readProgress(), stored = progress.cards[id] || null, next = null;
         var problem = stored && KBScheduler.schedulingProblem(id, stored, now);
+        // The outcome the button showed, when it was computed for this card as it is stored.
+        var shown = state.preview && state.preview.id === id &&
+                    state.preview.stored === JSON.stringify(stored) ? state.preview.outcomes[rating] : null;
         if (!problem) {
-          try { next = KBScheduler.rate(FSRS, fsrs, stored, rating, now); } catch (err) {
+          try { next = shown || KBScheduler.rate(FSRS, fsrs, stored, rating, now); } catch (err) {
             if (!stored) throw err;
             problem = "ts-fsrs 无法为卡片 " + id + " 排程（" + err.message + "）";
           }
@@ -112,6 +146,7 @@
         }
         progress.cards[id] = next;
         KBProgress.save(localStorage, progress, now);
+        if (!stored) NewCardsToday.add(id, now);
         return true;
       } catch (err) {
         message("评分没有保存：" + err.message, true);
@@ -145,18 +180,30 @@
       });
     }
 
-    function showNext() {
-      var now = new Date(), progress = readProgress();
-      var cards = state.cards.filter(inScope);
-      var counts = KBScheduler.counts(cards, progress, now);
+    /* The counts at `now`; kept true while a card is shown (refreshed every 20 s). */
+    function showCounts(cards, progress, now) {
+      var counts = KBScheduler.counts(cards, progress, now, NewCardsToday.left(now));
       Object.keys(counts).forEach(function (key) {
         q('[data-count="' + key + '"]').textContent = String(counts[key]);
       });
-      var next = KBScheduler.queue(cards, progress, now)[0] || null;
+    }
+
+    function showNext() {
+      var now = new Date(), progress = readProgress();
+      var cards = state.cards.filter(inScope);
+      showCounts(cards, progress, now);
+      var next = KBScheduler.queue(cards, progress, now, NewCardsToday.left(now))[0] || null;
       state.current = next;
+      state.preview = null;
       q(".kb-review__card").hidden = !next;
       q(".kb-review__done").hidden = Boolean(next);
-      if (!next) return;
+      if (!next) {
+        var unseen = cards.filter(function (card) { return !progress.cards[card.id]; }).length;
+        q(".kb-review__done").textContent = unseen && !NewCardsToday.left(now)
+          ? "今天的新卡（每天 " + NewCardsToday.limit() + " 张）和到期的卡片都复习完了；明天再来，或在下面调高每天的新卡数。"
+          : "这个范围里现在没有到期的卡片。";
+        return;
+      }
       var pageUrl = new URL(next.url, root).href;
       q(".kb-review__meta").innerHTML = "";
       var link = document.createElement("a");
@@ -173,8 +220,25 @@
       q(".kb-review__back").hidden = true;
       q(".kb-review__ratings").hidden = true;
       q(".kb-review__show").hidden = false;
+      el.querySelectorAll(".kb-review__interval").forEach(function (span) { span.textContent = ""; });
       // For `make bench`: when this page load first showed a card.
       if (!performance.getEntriesByName(FIRST_CARD_MARK).length) performance.mark(FIRST_CARD_MARK);
+    }
+
+    /* Each rating's next interval on its button, from the same ts-fsrs call that will store it. */
+    function showIntervals(card) {
+      loadFsrs(root).then(function (FSRS) {
+        if (state.current !== card) return;
+        var now = new Date(), stored = readProgress().cards[card.id] || null;
+        try {
+          var outcomes = KBScheduler.preview(FSRS, KBScheduler.scheduler(FSRS), stored, now);
+        } catch (err) { return; }   // rating reports it (saveRating)
+        state.preview = { id: card.id, stored: JSON.stringify(stored), outcomes: outcomes };
+        Object.keys(outcomes).forEach(function (rating) {
+          q('.kb-review__ratings [data-rating="' + rating + '"] .kb-review__interval').textContent =
+            KBScheduler.interval(now, outcomes[rating].due);
+        });
+      }, function (err) { message(err.message, true); });
     }
 
     function reveal() {
@@ -184,13 +248,18 @@
       q(".kb-review__show").hidden = true;
       q(".kb-review__ratings").hidden = false;
       q('.kb-review__ratings [data-rating="good"]').focus();
+      showIntervals(state.current);
     }
 
     function rate(rating) {
       if (!state.current || q(".kb-review__ratings").hidden) return;
       var id = state.current.id;
       loadFsrs(root).then(function (FSRS) {
-        if (saveRating(FSRS, id, rating)) showNext();
+        if (saveRating(FSRS, id, rating)) {
+          showNext();
+          // Keyboard focus stays on the card (it fell to the page body when the buttons hid).
+          (state.current ? q(".kb-review__show") : q(".kb-review__done")).focus({ preventScroll: true });
+        }
       }, function (err) { message(err.message, true); });
     }
 
@@ -253,6 +322,22 @@
       state.scope = event.target.value;
       showNext();
     });
+    q(".kb-review__new-limit").addEventListener("change", function (event) {
+      var value = Number(event.target.value);
+      if (!isFinite(value) || value < 0 || Math.floor(value) !== value) {
+        message("每天新卡数应为不小于 0 的整数。", true);
+        event.target.value = String(NewCardsToday.limit());
+        return;
+      }
+      NewCardsToday.setLimit(value);
+      message("每天新卡：" + value + " 张。");
+      if (!state.current || state.current && !readProgress().cards[state.current.id]) showNext();
+      else showCounts(state.cards.filter(inScope), readProgress(), new Date());
+    });
+    var countsTimer = setInterval(function () {
+      if (!document.body.contains(el)) { clearInterval(countsTimer); return; }
+      showCounts(state.cards.filter(inScope), readProgress(), new Date());
+    }, 20000);
     q(".kb-review__export").addEventListener("click", exportProgress);
     q(".kb-review__import").addEventListener("change", function (event) {
       if (event.target.files[0]) importProgress(event.target.files[0]);
@@ -277,6 +362,8 @@
       fillDecks(data.decks);
       q(".kb-review__loading").hidden = true;
       q(".kb-review__controls").hidden = false;
+      q(".kb-review__settings").hidden = false;
+      q(".kb-review__new-limit").value = String(NewCardsToday.limit());
       el.dataset.ready = "true";
       showNext();
       loadFsrs(root);   // fetch the scheduler while the first card is read
