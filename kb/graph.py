@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from kb import links, page_names
 from kb.dollar_math import mask_math
 from kb.frontmatter import FrontMatter, Problem, read_front_matter
+from kb.missing_pages import missing_page_text
 from kb.outline import Block, parse_outline, walk
 
 
@@ -172,8 +173,9 @@ def _references(note: Note, block: Block) -> list[links.Reference]:
     return list(links.find_references(text))
 
 
-def build_graph(sources: list[tuple[str, str]]) -> Graph:
-    """The graph of the notes given as ``(src_uri, text)`` pairs."""
+def build_graph(sources: list[tuple[str, str]], missing_pages: bool = False) -> Graph:
+    """The graph of the notes given as ``(src_uri, text)`` pairs; ``missing_pages``: a page is made
+    for each name linked but not written (kb/missing_pages.py), else those links stay unwritten."""
     problems: list[SourceProblem] = []
     notes = []
     private: set[str] = set()
@@ -192,6 +194,8 @@ def build_graph(sources: list[tuple[str, str]]) -> Graph:
             for ref in _references(note, block):
                 graph.links.append(Link(note, block, block_line(block, ref.start), ref.kind, ref.target))
     _add_tag_pages(graph)
+    if missing_pages:
+        _add_missing_pages(graph)
     for link in graph.links:
         if link.kind == "block" and link.target not in graph.block_ids:
             graph.problems.append(SourceProblem(link.source.src_uri, link.line,
@@ -243,6 +247,16 @@ def tag_page_text(tag: str, tagged: list[Note]) -> str:
     else:
         lines.append("这是一个标签（tag）页面：用到这个标签的块列在下面的链接引用（Linked references）中。")
     return "\n".join(lines) + "\n"
+
+
+def _add_missing_pages(graph: Graph) -> None:
+    for name in graph.unwritten():
+        if not name.strip():
+            continue     # an empty [[]] is reported as such
+        page = read_note(page_names.filename_for_title(name), missing_page_text(name))
+        page.generated = True
+        graph.notes.append(page)
+        graph.by_name[links.normalize(name)] = page
 
 
 def _add_tag_pages(graph: Graph) -> None:

@@ -56,6 +56,8 @@ from kb.cards import Note as CardNote
 from kb.cards import PageInfo, duplicate_ids, extract_notes
 from kb.cloze import CardSyntaxError
 from kb.default_deck import configured_default_deck
+from kb.missing_pages import PAGE, missing_pages_mode
+from kb.site_settings import configured_extra
 from kb.errata import Erratum
 from kb.graph import Graph, Note, build_graph
 from kb.graph_macros import MacrosFileError, load_macros
@@ -333,7 +335,9 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
     else:
         targets = list(files)
     texts = {uri: path.read_text(encoding="utf-8-sig") for uri, path in files.items()}
-    graph = build_graph(list(texts.items()))
+    # As the build makes them: a page for each name linked but not written, when mkdocs.yml says so.
+    make_missing = missing_pages_mode(configured_extra(ROOT / "mkdocs.yml")) == PAGE
+    graph = build_graph(list(texts.items()), missing_pages=make_missing)
     linted = set(targets)
     problems: list[Problem] = []
 
@@ -404,7 +408,7 @@ def run_lint(paths: list[Path] | None, docs_dir: Path, out=print) -> int:
     """The ``lint`` command: print the problems and a summary; 1 when there are errors."""
     try:
         result = lint(paths, docs_dir)
-    except (FileNotFoundError, UnicodeDecodeError, MacrosFileError) as err:
+    except (FileNotFoundError, UnicodeDecodeError, MacrosFileError, ValueError) as err:
         out(f"error: {err}")
         return 2
     for problem in result.problems:

@@ -41,6 +41,7 @@ import yaml  # noqa: E402
 
 from kb import errata, errata_page, frontmatter, graph_macros, learning_path, navigation, page_names  # noqa: E402
 from kb.default_deck import default_deck  # noqa: E402
+from kb.missing_pages import PAGE, missing_pages_mode  # noqa: E402
 from kb.graph import Graph, build_graph  # noqa: E402
 from kb.source_paths import shown_source  # noqa: E402
 
@@ -78,7 +79,12 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
         _macros = {}
         log.warning("%s", err)
     notes = [f for f in files.documentation_pages() if page_names.is_note(f.src_uri)]
-    _graph = build_graph([(f.src_uri, f.content_string) for f in notes])
+    try:
+        make_missing = missing_pages_mode(config.extra) == PAGE
+    except ValueError as err:
+        log.warning("%s", err)
+        make_missing = False
+    _graph = build_graph([(f.src_uri, f.content_string) for f in notes], missing_pages=make_missing)
     for problem in _graph.problems:
         log.warning(problem.text(lambda uri: shown_source(config, uri)))
     public = {note.src_uri for note in _graph.notes}

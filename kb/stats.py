@@ -97,6 +97,7 @@ def section_includes(spec: str, base_paths: list[str]) -> list[str]:
 def collect(docs_dir: Path = ROOT / "docs") -> Stats:
     docs_dir = Path(docs_dir)
     files = notes_in(docs_dir)
+    # Links to pages with no file count as "not written", whatever mkdocs.yml's missing_pages says.
     graph = build_graph([(uri, path.read_text(encoding="utf-8-sig")) for uri, path in files.items()])
     base_paths = snippet_config().get("base_path", [])
     pages: dict[str, PageStats] = {}
