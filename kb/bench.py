@@ -13,12 +13,17 @@ What it measures (medians, since these machines are noisy):
 * the time for the review page to show its first card, in headless Chromium, and its
   DOMContentLoaded time: how much of the first-card time the page and browser take
   before the review code can show anything;
-* the size of the search index.
+* the size of the search index;
+* generated graphs of N notes (N = 250, 500, 1000 unless ``--graphs`` or ``KB_BENCH_GRAPHS``
+  says otherwise; kb/graph_bench.py): strict builds cold and warm, the same Markdown built by
+  plain MkDocs + Material, peak memory, the per-page slope and the search download.
 
 The previous run's numbers are read from docs/metrics.json, kept in the new results
 (``previous``) and shown beside the new ones; then both files are rewritten, the page
 from the results alone (``render_page``), so it always matches the JSON. Run with
-``python -m kb.bench [--runs N] [--skip-tests]``.
+``python -m kb.bench [--runs N] [--skip-tests] [--graphs 250,500,1000] [--graph-runs N]
+[--only-graphs]`` (``--only-graphs`` measures the graphs alone and keeps the rest of
+docs/metrics.json as it was).
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kb import linkcheck
+from kb import graph_bench, linkcheck
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -448,8 +453,64 @@ def render_page(results: dict) -> str:
     for key, reason in results.get("unmeasured", {}).items():
         label = next(metric.label for metric in METRICS if metric.key == key)
         lines.append(f"- {label}：{reason}。")
-    lines.append("")
+    lines += ["", *render_graphs(results.get("graphs")), ""]
     return "\n".join(lines)
+
+
+# The columns of the graphs' table: key of one size's results, heading, unit.
+GRAPH_COLUMNS = (
+    ("notes", "笔记", ""),
+    ("pages", "页面", ""),
+    ("build_cold_s", "冷启动", "s"),
+    ("build_warm_s", "热启动", "s"),
+    ("plain_s", "纯 MkDocs + Material", "s"),
+    ("kb_share_pct", "kb 占比", "%"),
+    ("per_page_ms", "每页", "ms"),
+    ("peak_mb", "峰值内存", "MB"),
+    ("search_query_gz_kb", "一次搜索的下载（gzip）", "KB"),
+)
+
+
+def render_graphs(graphs: dict | None) -> list[str]:
+    """The section on generated graphs (kb/graph_bench.py), from its results alone."""
+    lines = ["## 生成图谱的规模", ""]
+    if not graphs:
+        return lines + ["还没有测：`make bench`（或只测这一部分：`python -m kb.bench --only-graphs`）"
+                        "用 `kb/graph_generator.py` 生成 250、500、1000 篇笔记的图谱来测。"]
+    lines += [
+        f"{graphs['date']}，提交 `{graphs['commit']}`，{graphs['machine']}；种子 {graphs['seed']}，"
+        f"每种构建 {graphs['runs']} 次取中位数，每次都是新进程里的严格构建。",
+        "",
+        "| " + " | ".join(heading for _, heading, _ in GRAPH_COLUMNS) + " |",
+        "|" + "---:|" * len(GRAPH_COLUMNS),
+    ]
+    for size in graphs["sizes"]:
+        lines.append("| " + " | ".join(_show(size.get(key), unit) for key, _, unit in GRAPH_COLUMNS) + " |")
+    lines += [
+        "",
+        f"- 热启动构建每多一页多用 {_show(graphs.get('slope_ms_per_page'), 'ms')}"
+        f"（纯 MkDocs + Material：{_show(graphs.get('plain_slope_ms_per_page'), 'ms')}），"
+        "由各规模的热启动时间对页面数做最小二乘得出；每页一栏随规模变大说明有超线性的部分。",
+        "- kb 占比 =（热启动 − 纯 MkDocs + Material）/ 热启动：同一份 Markdown，后者没有 kb 的 hooks、"
+        "主题覆盖、样式和脚本，也没有 tags 插件（它读不懂 Logseq 的 `tags::`）。",
+        "- 峰值内存是构建进程（含其子进程）的最大常驻内存（`os.wait4` 的 rusage），取 kb 构建中最大的一次。",
+        "- 一次搜索的下载：搜索索引、Material 的搜索 worker 和它为索引的语言载入的 lunr 脚本，按 gzip 计。",
+        "",
+        "目标（issue 22）：",
+        "",
+    ]
+    for target in graph_bench.GRAPH_TARGETS:
+        label = next(heading for key, heading, _ in GRAPH_COLUMNS if key == target.key)
+        unit = next(unit for key, _, unit in GRAPH_COLUMNS if key == target.key)
+        sizes = [s for s in graphs["sizes"] if target.notes in (None, s["notes"])]
+        where = f"{target.notes} 篇笔记" if target.notes else "每种规模"
+        if not sizes:
+            verdict = "本次没有测这一规模"
+        else:
+            worst = max(s[target.key] for s in sizes)
+            verdict = f"{'✅' if worst <= target.budget else '❌'} 最大 {_show(worst, unit)}"
+        lines.append(f"- {label}（{where}）≤ {_show(target.budget, unit)}：{verdict}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -458,12 +519,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-tests", action="store_true", help="don't time the test suite")
     parser.add_argument("--timed-build", metavar="SITE", type=Path,
                         help="build into SITE with kb's code timed; print the timings as JSON")
+    parser.add_argument("--graphs", metavar="N,N,...", default=None,
+                        help=f"generated graphs to measure, in notes (default: ${graph_bench.SIZES_ENV}, "
+                             f"else {','.join(map(str, graph_bench.DEFAULT_SIZES))}; '' for none)")
+    parser.add_argument("--graph-runs", type=int, default=3, help="builds of each kind per graph (default 3)")
+    parser.add_argument("--only-graphs", action="store_true",
+                        help="measure the graphs only; keep the rest of docs/metrics.json")
     args = parser.parse_args(argv)
     if args.timed_build:
         print(json.dumps(timed_build(args.timed_build)))
         return 0
+    try:
+        sizes = graph_bench.default_sizes() if args.graphs is None else graph_bench.sizes_from(args.graphs)
+    except ValueError as error:
+        parser.error(str(error))
 
     previous = json.loads(RESULTS_JSON.read_text(encoding="utf-8")) if RESULTS_JSON.is_file() else None
+    if args.only_graphs:
+        if previous is None or not sizes:
+            parser.error("--only-graphs needs docs/metrics.json from an earlier run and at least one size")
+        write_results({**previous, "graphs": measure_graphs(sizes, args.graph_runs)})
+        return 0
     metrics: dict[str, float | None] = {}
     unmeasured: dict[str, str] = {}   # metric key -> why this run has no number of its own
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
@@ -486,21 +562,39 @@ def main(argv: list[str] | None = None) -> int:
     if missing := [metric.key for metric in METRICS if metric.key not in metrics]:
         raise SystemExit(f"kb/bench.py measured no {', '.join(missing)}")
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip() or "?"
     results = {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": commit,
-        "machine": f"{os.cpu_count()} 核 {platform.machine()}, Python {platform.python_version()}",
+        "commit": _commit(),
+        "machine": _machine(),
         "metrics": {metric.key: metrics[metric.key] for metric in METRICS},
         "unmeasured": unmeasured,
         "previous": {key: previous[key] for key in ("date", "commit", "metrics")} if previous else None,
+        "graphs": measure_graphs(sizes, args.graph_runs) if sizes else (previous or {}).get("graphs"),
     }
+    write_results(results)
+    return 0
+
+
+def _commit() -> str:
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True).stdout.strip() or "?"
+
+
+def _machine() -> str:
+    return f"{os.cpu_count()} 核 {platform.machine()}, Python {platform.python_version()}"
+
+
+def measure_graphs(sizes: list[int], runs: int) -> dict:
+    """kb/graph_bench.py's results, dated like the rest."""
+    return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": _commit(), "machine": _machine(), **graph_bench.measure(sizes, runs)}
+
+
+def write_results(results: dict) -> None:
     RESULTS_PAGE.write_text(render_page(results), encoding="utf-8")
     RESULTS_JSON.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
                             encoding="utf-8")
     print(RESULTS_PAGE.read_text(encoding="utf-8"))
-    return 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import json
 import types
 from pathlib import Path
 
+import pytest
+
 from kb import bench
 
 
@@ -124,3 +126,113 @@ def test_metrics_page_is_generated_and_in_the_site(built_site: Path):
     source = bench.RESULTS_PAGE.read_text(encoding="utf-8")
     assert "本页由 `kb/bench.py` 从 `metrics.json` 生成" in source
     assert (built_site / "metrics" / "index.html").is_file()
+
+
+GRAPHS = {
+    "date": "2026-12-06 04:00 UTC", "commit": "def5678", "machine": "2 核", "runs": 3, "seed": 0,
+    "sizes": [
+        {"notes": 250, "pages": 300, "build_cold_s": 9.0, "build_warm_s": 6.0, "plain_s": 5.0,
+         "kb_share_pct": 16.7, "per_page_ms": 20.0, "peak_mb": 300.0, "search_query_gz_kb": 90.0},
+        {"notes": 1000, "pages": 1200, "build_cold_s": 30.0, "build_warm_s": 24.0, "plain_s": 20.0,
+         "kb_share_pct": 16.7, "per_page_ms": 20.0, "peak_mb": 900.0, "search_query_gz_kb": 200.0},
+    ],
+    "slope_ms_per_page": 20.0, "plain_slope_ms_per_page": 16.7,
+}
+
+
+def graph_rows(page: str) -> list[list[str]]:
+    section = page.split("## 生成图谱的规模")[1]
+    return [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in section.splitlines() if line.startswith("| ") and not line.startswith("| 笔记")]
+
+
+def test_graphs_table_has_one_row_per_size_and_checks_the_issue_targets():
+    page = bench.render_page({**results(build_warm_s=5.0), "graphs": GRAPHS})
+    assert graph_rows(page) == [
+        ["250", "300", "9.00 s", "6.00 s", "5.00 s", "16.7 %", "20 ms", "300 MB", "90.0 KB"],
+        ["1000", "1200", "30.0 s", "24.0 s", "20.0 s", "16.7 %", "20 ms", "900 MB", "200 KB"],
+    ]
+    section = page.split("## 生成图谱的规模")[1]
+    assert "每多一页多用 20 ms（纯 MkDocs + Material：17 ms）" in section
+    assert "- 热启动（1000 篇笔记）≤ 20.0 s：❌ 最大 24.0 s" in section
+    assert "- kb 占比（每种规模）≤ 25.0 %：✅ 最大 16.7 %" in section
+    assert "- 峰值内存（每种规模）≤ 1024 MB：✅ 最大 900 MB" in section
+    assert "一次搜索的下载（gzip）（每种规模）≤ 150 KB：❌ 最大 200 KB" in section
+    assert "提交 `def5678`" in section and "每种构建 3 次" in section
+
+
+def test_a_target_for_a_size_not_measured_is_not_shown_as_met():
+    small = {**GRAPHS, "sizes": GRAPHS["sizes"][:1], "slope_ms_per_page": None,
+             "plain_slope_ms_per_page": None}
+    section = bench.render_page({**results(), "graphs": small}).split("## 生成图谱的规模")[1]
+    assert "- 热启动（1000 篇笔记）≤ 20.0 s：本次没有测这一规模" in section
+    assert "每多一页多用 —" in section
+
+
+def test_a_run_without_graphs_says_how_to_measure_them():
+    section = bench.render_page(results()).split("## 生成图谱的规模")[1]
+    assert "还没有测" in section and "--only-graphs" in section and "|" not in section
+
+
+def test_graph_sizes_are_read_from_a_comma_list():
+    from kb import graph_bench
+    assert graph_bench.sizes_from("250, 500,1000") == [250, 500, 1000]
+    assert graph_bench.sizes_from("") == []
+    for bad in ("250;500", "0", "-5", "abc"):
+        with pytest.raises(ValueError, match="KB_BENCH_GRAPHS"):
+            graph_bench.sizes_from(bad)
+
+
+def test_graph_sizes_come_from_the_environment_else_the_default(monkeypatch):
+    from kb import graph_bench
+    monkeypatch.delenv(graph_bench.SIZES_ENV, raising=False)
+    assert graph_bench.default_sizes() == [250, 500, 1000]
+    monkeypatch.setenv(graph_bench.SIZES_ENV, "20")
+    assert graph_bench.default_sizes() == [20]
+
+
+def test_slope_is_the_least_squares_line():
+    from kb import graph_bench
+    assert graph_bench.slope([(100, 7.0), (300, 17.0), (200, 12.0)]) == pytest.approx(0.05)
+    # 1, 2, 4 over 0, 1, 2: the line through them rises 1.5 per step.
+    assert graph_bench.slope([(0, 1.0), (1, 2.0), (2, 4.0)]) == pytest.approx(1.5)
+    assert graph_bench.slope([(100, 7.0)]) is None
+    assert graph_bench.slope([(100, 7.0), (100, 9.0)]) is None
+
+
+def fake_search_site(site: Path, langs: list[str], scripts: dict[str, bytes]) -> None:
+    (site / "search").mkdir(parents=True)
+    (site / "search" / "search_index.json").write_text(
+        json.dumps({"config": {"lang": langs}, "docs": []}), encoding="utf-8")
+    workers = site / "assets" / "javascripts" / "workers"
+    workers.mkdir(parents=True)
+    (workers / "search.abc123.min.js").write_bytes(b"w" * 1000)
+    (workers / "search.abc123.min.js.map").write_bytes(b"m" * 5000)   # not fetched
+    lunr = site / "assets" / "javascripts" / "lunr" / "min"
+    lunr.mkdir(parents=True)
+    for name, data in scripts.items():
+        (lunr / name).write_bytes(data)
+
+
+def test_search_download_counts_the_index_worker_and_the_languages_scripts(tmp_path):
+    from kb import graph_bench
+    scripts = {"lunr.stemmer.support.min.js": b"s" * 2048, "lunr.zh.min.js": b"z" * 4096,
+               "lunr.ja.min.js": b"j" * 9999, "lunr.multi.min.js": b"u" * 3000}
+    fake_search_site(tmp_path / "zh", ["zh"], scripts)
+    index = len((tmp_path / "zh" / "search" / "search_index.json").read_bytes())
+    got = graph_bench.search_download(tmp_path / "zh")
+    assert got["search_query_kb"] == pytest.approx((index + 1000 + 2048 + 4096) / 1024)
+    assert 0 < got["search_query_gz_kb"] < got["search_query_kb"]
+
+    fake_search_site(tmp_path / "en", ["en"], scripts)
+    index = len((tmp_path / "en" / "search" / "search_index.json").read_bytes())
+    assert graph_bench.search_download(tmp_path / "en")["search_query_kb"] == pytest.approx((index + 1000) / 1024)
+
+    fake_search_site(tmp_path / "two", ["en", "zh"], scripts)
+    index = len((tmp_path / "two" / "search" / "search_index.json").read_bytes())
+    assert graph_bench.search_download(tmp_path / "two")["search_query_kb"] == pytest.approx(
+        (index + 1000 + 2048 + 4096 + 3000) / 1024)
+
+    fake_search_site(tmp_path / "de", ["de"], scripts)
+    with pytest.raises(SystemExit, match="lunr.de.min.js"):
+        graph_bench.search_download(tmp_path / "de")
