@@ -1,8 +1,8 @@
 """Split Markdown text into code and prose, so Logseq syntax is only looked for in prose.
 
 Inside a code span (any run of backticks, closed by a run of the same length), a
-fenced code block or Logseq's verbatim blocks (``#+BEGIN_SRC`` .. ``#+END_SRC`` and
-``#+BEGIN_EXAMPLE`` .. ``#+END_EXAMPLE``, when closed; kb/logseq_directives.py renders
+fenced code block or Logseq's verbatim blocks (``#+BEGIN_SRC`` .. ``#+END_SRC``,
+``#+BEGIN_EXAMPLE`` .. ``#+END_EXAMPLE`` and ``#+BEGIN_QUERY`` .. ``#+END_QUERY``, when closed; kb/logseq_directives.py renders
 them), ``$x$``, ``[[x]]``, ``#x`` and ``{{x}}`` are literal text, as in Logseq and in
 Markdown.
 """
@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 RE_FENCE_LINE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 RE_BACKTICKS = re.compile(r"`+")
-RE_VERBATIM_BEGIN = re.compile(r"^[ \t]*#\+BEGIN_(?P<name>SRC|EXAMPLE)\b", re.IGNORECASE)
+RE_VERBATIM_BEGIN = re.compile(r"^[ \t]*#\+BEGIN_(?P<name>SRC|EXAMPLE|QUERY)\b", re.IGNORECASE)
 
 
 def _verbatim_end(lines: list[str], start: int, name: str) -> int | None:

@@ -15,7 +15,8 @@ What it does, in order:
    graph's own macros, kb/graph_macros.py; ``#+BEGIN_QUOTE`` and the other Org-style
    blocks, kb/logseq_directives.py; task markers, priorities, planned dates and the
    logbook, kb/logseq_tasks.py; numbered lists, kb/ordered_lists.py), protects math,
-   expands ``{{embed ..}}`` (kb/embeds.py), takes out footnote definitions
+   runs ``{{query ..}}`` (kb/simple_queries.py), expands ``{{embed ..}}`` (kb/embeds.py),
+   takes out footnote definitions
    (kb/footnotes.py: Python-Markdown's ``footnotes`` lists them after the outline), and
    writes the outline as nested
    ``<ul>/<li markdown="block">`` (kb/block_render.py) that md_in_html parses,
@@ -47,7 +48,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 from kb import (asset_links, embeds, footnotes, graph_macros, links, logseq_directives, logseq_emphasis, logseq_tables, logseq_tasks,
-                macros, media_macros, ordered_lists)
+                macros, media_macros, ordered_lists, simple_queries)
 from kb.block_ref_text import RE_LABELLED_BLOCK_REF, ref_markdown
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
 from kb.cards import PageInfo
@@ -295,6 +296,7 @@ class LogseqOutlinePreprocessor(Preprocessor):
         ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math,
                             cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir,
                             errata=by_target(self.errata))
+        simple_queries.expand(blocks, self.page.graph, self.page.note.math, self.tokens.store)
         # Embedded blocks render as blocks, not as cards of this page.
         embedded_ctx = dataclasses.replace(ctx, cards=None)
         embeds.expand(blocks, self.page.graph, self.tokens.store, self.prepare,

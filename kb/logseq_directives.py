@@ -8,7 +8,9 @@ admonitions):
 * ``NOTE``, ``TIP``, ``IMPORTANT``, ``CAUTION``, ``WARNING``: an admonition (Material's
   ``admonition`` markup), its text rendered as Markdown;
 * ``SRC lang``: code in a fence (highlighted like any other code);
-* ``EXAMPLE``: verbatim text, shown as it is written (``<pre>``).
+* ``EXAMPLE``: verbatim text, shown as it is written (``<pre>``);
+* ``QUERY``: an advanced (datalog) query, which the site does not run: shown as code,
+  folded, labelled as a query.
 
 Names are case-insensitive (``#+begin_quote``). A ``#+BEGIN_`` without its ``#+END_``,
 or one of another name, stays as written; so does one with words after a name other than
@@ -33,7 +35,7 @@ ADMONITIONS = {
     "CAUTION": ("danger", "小心（Caution）"),
     "WARNING": ("warning", "警告（Warning）"),
 }
-KNOWN = {"QUOTE", "SRC", "EXAMPLE", *ADMONITIONS}
+KNOWN = {"QUOTE", "SRC", "EXAMPLE", "QUERY", *ADMONITIONS}
 
 
 def _end_of(lines: list[str], start: int, name: str) -> int | None:
@@ -52,6 +54,10 @@ def _rendered(name: str, args: str, body: list[str], stash: Callable[[str], str]
         return ["", f"{fence}{language}", *body, fence, ""]
     if name == "EXAMPLE":
         return ["", stash(f'<pre class="kb-example">{html.escape(chr(10).join(body))}</pre>'), ""]
+    if name == "QUERY":      # Logseq's advanced (datalog) query: shown, not run
+        return ["", stash('<details class="kb-query kb-query--advanced"><summary>高级查询（advanced query），'
+                          '站点上不执行</summary><pre><code>' + html.escape(chr(10).join(body)) + "</code></pre>"
+                          "</details>"), ""]
     kind, title = ADMONITIONS[name]
     return ["", f'<div class="admonition {kind}" markdown="block">',
             f'<p class="admonition-title">{title}</p>', "", *body, "", "</div>", ""]

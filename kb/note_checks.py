@@ -55,6 +55,8 @@ def check_block(block: Block, docs_dir: Path, math: bool = True, cards: bool = F
                                         f"{{{{{macro.name}}}}} needs a link (https://...) to what it shows: "
                                         f"got '{macro.args}'"))
             continue
+        if macro.name == "query" and macro.name not in graph_macros:
+            continue     # run, or shown folded when the site cannot run it (kb/simple_queries.py)
         if macro.name == "embed" and macro.name not in graph_macros:
             if not embeds.is_embed(macro.name, macro.args):
                 problems.append(Problem(block_line(block, macro.start),
@@ -64,8 +66,9 @@ def check_block(block: Block, docs_dir: Path, math: bool = True, cards: bool = F
             shown = "{{" + " ".join(filter(None, [macro.name, macro.args])) + "}}"
             problems.append(Problem(block_line(block, macro.start),
                                     f"unknown macro {shown}: only the flashcard clozes "
-                                    "{{c1 ...}}..{{c9 ...}}, {{cloze ...}}, {{embed ...}}, the media links ({{video ...}}, "
-                                    "{{youtube ...}}, {{tweet ...}}, ...) and the graph's :macros "
+                                    "{{c1 ...}}..{{c9 ...}}, {{cloze ...}}, {{embed ...}}, {{query ...}}, "
+                                    "the media links ({{video ...}}, {{youtube ...}}, {{tweet ...}}, ...) "
+                                    "and the graph's :macros "
                                     "(imported into docs/.kb-macros.json) are known"))
     for offset in macros.stray_braces(text):
         if cards and RE_CLOZE_OPEN.match(text, offset):

@@ -127,7 +127,7 @@ def test_one_tag_written_as_a_string_is_a_tag(good_site: Path):
 
 BROKEN_NOTE = (
     "---\ntitle: Broken\ndek: being/Normalization\n---\n\n"  # line 3: misspelt key
-    "BN 层希望得到 {{query (task TODO)}} 的数据\n"                  # line 6: unknown macro
+    "BN 层希望得到 {{function (* 2 3)}} 的数据\n"                  # line 6: unknown macro
     "\n"
     "![image.png](/assets/image_missing_0.png)\n"               # line 8: missing image
 )
@@ -139,7 +139,7 @@ def test_problems_in_a_note_fail_the_strict_build_naming_file_and_line(tmp_path:
     log = result.stdout + result.stderr
     assert result.returncode != 0
     assert "pages/Broken.md:3: unknown front matter key 'dek'" in log
-    assert "pages/Broken.md:6: unknown macro {{query (task TODO)}}" in log
+    assert "pages/Broken.md:6: unknown macro {{function (* 2 3)}}" in log
     assert "pages/Broken.md:8: image not found: /assets/image_missing_0.png" in log
     assert re.search(r"Aborted with \d+ warnings in strict mode", log)  # MkDocs adds its own for the image
 

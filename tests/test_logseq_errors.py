@@ -18,16 +18,18 @@ SRC = "pages/Case.md"
 
 PAGE_CASES = {
     "unknown macro": (
-        "BN 层希望得到 {{query (and [[ReLU]] (task TODO))}} 的数据",
-        ["pages/Case.md:1: unknown macro {{query (and [[ReLU]] (task TODO))}}: only the flashcard clozes "
-         "{{c1 ...}}..{{c9 ...}}, {{cloze ...}}, {{embed ...}}, the media links ({{video ...}}, {{youtube ...}}, "
-         "{{tweet ...}}, ...) and the graph's :macros (imported into docs/.kb-macros.json) are known"],
+        "BN 层希望得到 {{function (* 2 3)}} 的数据",
+        ["pages/Case.md:1: unknown macro {{function (* 2 3)}}: only the flashcard clozes "
+         "{{c1 ...}}..{{c9 ...}}, {{cloze ...}}, {{embed ...}}, {{query ...}}, the media links "
+         "({{video ...}}, {{youtube ...}}, {{tweet ...}}, ...) and the graph's :macros "
+         "(imported into docs/.kb-macros.json) are known"],
     ),
     "unknown macro on a continuation line of a nested block": (
         "为什么BN层一般用在线性层和卷积层后面\n  + BN 层希望得到\n    {{renderer :todomaster}}",
         ["pages/Case.md:3: unknown macro {{renderer :todomaster}}: only the flashcard clozes "
-         "{{c1 ...}}..{{c9 ...}}, {{cloze ...}}, {{embed ...}}, the media links ({{video ...}}, {{youtube ...}}, "
-         "{{tweet ...}}, ...) and the graph's :macros (imported into docs/.kb-macros.json) are known"],
+         "{{c1 ...}}..{{c9 ...}}, {{cloze ...}}, {{embed ...}}, {{query ...}}, the media links "
+         "({{video ...}}, {{youtube ...}}, {{tweet ...}}, ...) and the graph's :macros "
+         "(imported into docs/.kb-macros.json) are known"],
     ),
     "embed without a page or block": (
         "嵌入 {{embed ReLU}}",
