@@ -217,6 +217,11 @@ class MacroInlineProcessor(InlineProcessor):
             element.set("class", f"kb-media kb-media--{macro.name.lower()}")
             element.set("href", media_macros.media_url(macro.name, macro.args))
             element.text = f"{media_macros.label(macro.name)}：{macro.args.strip().strip('<>')}"
+        elif macro.name in ("embed", "query"):
+            # Where the outline did not expand it (a block shown in linked references): say what it is.
+            element.set("class", f"kb-macro kb-macro--{macro.name}")
+            shown = links.RE_PAGE_REF.sub(lambda ref: ref.group("name").strip(), macro.args)
+            element.text = f"{'嵌入（embed）' if macro.name == 'embed' else '查询（query）'}：{shown}"
         else:
             # No raw braces on the page, even for a macro the build already rejected.
             element.set("class", "kb-macro kb-macro--unknown")
