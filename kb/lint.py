@@ -12,6 +12,7 @@ links to pages not      ``Graph.missing()``                                    k
 written yet
 macros, images, math,   ``kb.note_checks.check_blocks``, ``check_indentation``  kb/logseq.py preprocessor
 links, indentation
+formulas (KaTeX)        ``kb.katex.KatexRenderer``, each error with its line    kb/hooks.py on_page_content
 cards (clozes,          ``kb.cards.extract_notes``, ``duplicate_ids``           kb/cards_hooks.py
 arrows, #card,
 occlusion, ids)
@@ -59,7 +60,9 @@ from kb.default_deck import configured_default_deck
 from kb.missing_pages import PAGE, missing_pages_mode
 from kb.site_settings import configured_extra
 from kb.errata import Erratum
-from kb.graph import Graph, Note, build_graph
+from kb import katex
+from kb.dollar_math import find_math
+from kb.graph import Graph, Note, block_line, build_graph
 from kb.graph_macros import MacrosFileError, load_macros
 from kb.graph import deck_of as graph_deck_of
 from kb.logseq_import import explicit_title
@@ -93,7 +96,7 @@ KINDS = [
     (r"occlusion", "occlusion-data"),
     (r"unknown macro|stray '\{\{'|\{\{[^}]+\}\} needs (?:a link|one)", "macro"),
     (r"image (not found|from another host)", "image"),
-    (r"unclosed display math", "math"),
+    (r"unclosed display math|math: ", "math"),
     (r"unclosed page link|empty page link", "page-link"),
     (r"bullet indented", "indentation"),
     (r"front matter|unknown front matter key|'updated' .* is before 'date'", "front-matter"),
@@ -289,6 +292,21 @@ def read_errata(docs_dir: Path, graph: Graph) -> tuple[list[Erratum], list[Probl
     return found, [Problem(p.source, p.line, "erratum", p.message) for p in problems]
 
 
+def formula_problems(note: Note, shown: str, renderer) -> list[Problem]:
+    """Formulas KaTeX cannot render (the build warns "<page>: math: <KaTeX's message>", kb/hooks.py),
+    each with its line."""
+    if not note.math:
+        return []
+    problems = []
+    for block in walk(note.blocks):
+        for item in find_math(block.content):
+            try:
+                renderer.render(item.tex.strip(), item.display)
+            except katex.KatexError as err:
+                problems.append(Problem(shown, block_line(block, item.start), "math", f"math: {err}"))
+    return problems
+
+
 def _missing_links(graph: Graph, shown: dict[str, str]) -> list[Problem]:
     """Links to pages not written yet; the build warns about each (kb/logseq_hooks.py on_files)."""
     problems = []
@@ -357,6 +375,7 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
 
     options = snippet_config()
     custom_macros = load_macros(docs_dir)     # the build reads them too (kb/logseq_hooks.py)
+    renderer = katex.KatexRenderer(cache_file=ROOT / ".cache" / "katex" / "lint.json")
     all_cards: list[CardNote] = []
     private = []
     for uri in sorted(files):
@@ -374,6 +393,7 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
                               graph_macros=custom_macros)
         for item in check_indentation(body, first) + blocks:
             problems.append(Problem(shown[uri], item.line, kind_of(item.message), item.message))
+        problems += formula_problems(note, shown[uri], renderer)
         for line, message in check_snippets(note, shown[uri], options):
             problems.append(Problem(shown[uri], line, "snippet", message))
         for error in errors:
@@ -383,6 +403,8 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
                                     f"no title of its own (front matter 'title:' or a 'title::' page property): "
                                     f"it is called '{note.title}' after its file name, and its card ids "
                                     "change if the file is renamed", INFO))
+
+    renderer.close()    # saves the formulas rendered, so the next lint renders only new ones
 
     # Ids shared across pages (the cards hook checks all pages together after the build).
     linted_shown = {shown[uri] for uri in linted} | linted_errata

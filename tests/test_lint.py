@@ -238,3 +238,22 @@ def test_a_page_without_a_title_is_info_in_lint_and_silent_in_the_strict_build(t
     assert not [line for line in log.splitlines() if line.startswith("WARNING")], log
     assert (tmp_path / "site" / "pages" / "untitled-note" / "index.html").is_file() or \
         any("Untitled Note" in p.read_text(encoding="utf-8") for p in (tmp_path / "site").rglob("index.html"))
+
+
+def test_a_formula_katex_cannot_render_is_an_error_of_lint_and_of_the_strict_build(tmp_path: Path):
+    note = "---\ntitle: Lint Math\n---\n\n- 正常的 $x^{2}$\n- 坏的 $\\frac{1}{$ 公式\n  - $$\\badcommand{x}$$\n"
+    docs = tmp_path / "docs"
+    (docs / "pages").mkdir(parents=True)
+    (docs / "pages" / "Lint Math.md").write_text(note, encoding="utf-8")
+    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
+    lint = kb_command("lint", "--docs", str(docs), cwd=tmp_path)
+    found = [(p["line"], p["kind"]) for p in parse(lint.stdout) if p["severity"] == "error"]
+    assert lint.returncode == 1 and found == [(str(line_of(note, "坏的")), "math"),
+                                              (str(line_of(note, "badcommand")), "math")], lint.stdout
+    messages = [p["message"] for p in parse(lint.stdout)]
+    assert all(m.startswith("math: KaTeX parse error") for m in messages), messages
+    build = build_site(tmp_path / "site", write_config(tmp_path, docs))
+    log = build.stdout + build.stderr
+    assert build.returncode != 0
+    for message in messages:          # the build warns with the same message (naming the page, not the line)
+        assert f"Lint Math.md: {message}" in log, (message, log)
