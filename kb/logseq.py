@@ -47,7 +47,7 @@ from markdown import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from kb import (asset_links, embeds, footnotes, graph_macros, links, logseq_directives, logseq_emphasis, logseq_tables, logseq_tasks,
+from kb import (asset_links, embeds, footnotes, graph_macros, hiccup, links, logseq_directives, logseq_emphasis, logseq_tables, logseq_tasks,
                 macros, media_macros, ordered_lists, simple_queries)
 from kb.block_ref_text import RE_LABELLED_BLOCK_REF, ref_markdown
 from kb.block_render import RenderContext, block_markdown, render_outline, root_prefix
@@ -327,11 +327,11 @@ class LogseqOutlinePreprocessor(Preprocessor):
 
 def block_text(content: str, custom_macros: dict[str, str], math: bool, stash) -> str:
     """A block's text with what Markdown does not know rewritten: the graph's macros expanded,
-    Org-style ``#+BEGIN_..`` blocks, a table under a text line (kb/logseq_tables.py), an embedded
+    Org-style ``#+BEGIN_..`` blocks, hiccup (kb/hiccup.py), a table under a text line (kb/logseq_tables.py), an embedded
     file that is not an image (a link, kb/asset_links.py), task markers, priorities, planned dates;
     the logbook dropped."""
     content = graph_macros.expand(content, custom_macros, math)
-    content = logseq_tables.rewrite(logseq_directives.rewrite(content, stash))
+    content = logseq_tables.rewrite(hiccup.rewrite(logseq_directives.rewrite(content, stash), stash))
     return logseq_tasks.rewrite(asset_links.rewrite(content), stash)
 
 
