@@ -60,7 +60,7 @@ from kb.default_deck import configured_default_deck
 from kb.missing_pages import PAGE, missing_pages_mode
 from kb.site_settings import configured_extra
 from kb.errata import Erratum
-from kb import katex
+from kb import katex, links
 from kb.dollar_math import find_math
 from kb.graph import Graph, Note, block_line, build_graph
 from kb.graph_macros import MacrosFileError, load_macros
@@ -329,6 +329,18 @@ def _url_clashes(graph: Graph, shown: dict[str, str], all_shown: dict[str, str])
         if first is not note and note.src_uri in shown:
             problems.append(Problem(shown[note.src_uri], note.front.key_lines.get("title", 1), "url-taken",
                                     f"its URL {note.dest_uri} is already taken by {all_shown.get(first.src_uri, first.src_uri)}"))
+    # A page the build makes (a tag's) whose URL a note has: the build warns about it (kb/logseq_hooks.py);
+    # here each use of the tag in a checked note is named, since the page has no file of its own.
+    for note in graph.notes:
+        owner = taken.get(note.dest_uri)
+        if not note.generated or owner is None:
+            continue
+        for link in graph.links:
+            if link.source.src_uri in shown and links.normalize(link.target) == links.normalize(note.title):
+                problems.append(Problem(shown[link.source.src_uri], link.line, "url-taken",
+                                        f"the page made for '{note.title}' would have the URL {note.dest_uri}, "
+                                        f"already taken by {all_shown.get(owner.src_uri, owner.src_uri)}: "
+                                        "rename the tag or the page"))
     return problems
 
 

@@ -257,3 +257,19 @@ def test_a_formula_katex_cannot_render_is_an_error_of_lint_and_of_the_strict_bui
     assert build.returncode != 0
     for message in messages:          # the build warns with the same message (naming the page, not the line)
         assert f"Lint Math.md: {message}" in log, (message, log)
+
+
+def test_a_tag_whose_page_would_take_a_notes_url_fails_lint_and_the_strict_build(tmp_path: Path):
+    note = "---\ntitle: Batch Normalization\n---\n\n- 正文\n"
+    tagging = "---\ntitle: Tagging\n---\n\n- 用了标签 #Batch-Normalization\n"
+    docs = tmp_path / "docs"
+    (docs / "pages").mkdir(parents=True)
+    (docs / "pages" / "Batch Normalization.md").write_text(note, encoding="utf-8")
+    (docs / "pages" / "Tagging.md").write_text(tagging, encoding="utf-8")
+    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
+    lint = kb_command("lint", "--docs", str(docs), cwd=tmp_path)
+    found = [(p["file"], p["line"], p["kind"]) for p in parse(lint.stdout) if p["severity"] == "error"]
+    assert lint.returncode == 1 and found == [("Tagging.md", "5", "url-taken")], lint.stdout
+    build = build_site(tmp_path / "site", write_config(tmp_path, docs))
+    assert build.returncode != 0
+    assert "its URL pages/batch-normalization/index.html is already taken" in build.stdout + build.stderr
