@@ -276,3 +276,33 @@ def test_every_text_and_control_has_aa_contrast(browser, site_url, test_output, 
             assert failures == [], json.dumps(failures[:12], ensure_ascii=False, indent=1)
     finally:
         context.close()
+
+
+# --- notebook figures ----------------------------------------------------------------------
+
+RE_FIGURE_STYLE = re.compile(r'"figure\.dpi\\": (\d+), \\"font\.size\\": (\d+)')
+
+
+@pytest.mark.parametrize("notebook", sorted(p.stem for p in (ROOT / "docs" / "experiments").glob("0*.ipynb")))
+def test_notebook_figures_are_readable_and_open_full_size(desktop, site_url, test_output, notebook):
+    """Figures were 792×226 with 6 px tick labels; now their text is at least 10 px on the page."""
+    style = RE_FIGURE_STYLE.search((ROOT / "docs" / "experiments" / f"{notebook}.ipynb").read_text(encoding="utf-8"))
+    assert style, "the notebook sets figure.dpi and font.size in plt.rcParams.update"
+    dpi, points = map(int, style.groups())
+    desktop.goto(f"{site_url}/experiments/{notebook}/")
+    figures = desktop.locator(".jp-RenderedImage img")
+    assert figures.count() >= 1
+    for figure in figures.all():
+        figure.scroll_into_view_if_needed()
+        shown, natural = figure.evaluate("img => [img.getBoundingClientRect().width, img.naturalWidth]")
+        text_px = points / 72 * dpi * shown / natural     # the font's size on the screen
+        assert text_px >= 10, (notebook, shown, natural, text_px)
+    first = figures.first
+    first.click()
+    dialog = desktop.locator("dialog.kb-figure-full[open]")
+    dialog.wait_for(state="visible")
+    full = dialog.locator("img")
+    assert full.evaluate("img => img.getBoundingClientRect().width === img.naturalWidth && img.naturalWidth > 0")
+    desktop.screenshot(path=str(test_output / f"learner-figure-full-{notebook}.png"))
+    desktop.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
