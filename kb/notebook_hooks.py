@@ -1,7 +1,8 @@
 """MkDocs hooks for notebook pages (mkdocs-jupyter): thin glue around ``kb/notebook_pages.py``.
 
 * ``on_page_content``: take the template's inline CSS out of the page (a placeholder
-  ``<link>`` stays), re-encode the figures as palette PNGs, resolve links to ``.md`` /
+  ``<link>`` stays), re-encode the figures as palette PNGs (each a button that shows
+  it at full size), resolve links to ``.md`` /
   ``.ipynb`` sources; a link to a missing page is a warning, so the strict build fails.
 * ``on_post_page``: point the placeholder at the one shared stylesheet, pruned to the
   rules the notebook pages can use; its name carries a hash of its content.
@@ -98,6 +99,7 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
         if block not in _build.css_blocks:
             _build.css_blocks.append(block)
     html = notebook_pages.recompress_png_images(html, _build.cache)
+    html = notebook_pages.mark_figures(html)
     html = notebook_pages.keep_code_out_of_search(html)
 
     def url_of(src_path: str) -> str | None:

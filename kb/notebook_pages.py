@@ -18,6 +18,7 @@ Here, as pure functions for ``kb/notebook_hooks.py``:
 * ``recompress_png_images`` re-encodes the figures (``data:image/png``) with an
   8-bit palette when that changes no pixel by much (matplotlib's line plots: about
   5x smaller);
+* ``mark_figures`` makes each figure a button that opens it at full size;
 * ``keep_code_out_of_search`` marks the code cells' source, their printed output,
   the copy buttons and the ``In``/``Out`` prompts ``data-search-exclude`` (Material's
   search skips such elements): a search finds the notebook's prose, not ``import
@@ -259,6 +260,15 @@ def recompress_png_images(html: str, cache=None) -> str:
         return f"{match.group(1)}data:image/png;base64,{cache[key]}{match.group(3)}"
 
     return RE_PNG_DATA.sub(replace, html)
+
+
+RE_FIGURE_TAG = re.compile(r'<img\b(?=[^>]*\bsrc="data:image/png)')
+
+
+def mark_figures(html: str) -> str:
+    """Each figure (an inline PNG) marked as a button that opens it at full size
+    (docs/assets/figures.js): a page shows it scaled to the column."""
+    return RE_FIGURE_TAG.sub('<img data-kb-figure tabindex="0" role="button" title="点击看原尺寸"', html)
 
 
 # --- links -----------------------------------------------------------------------------

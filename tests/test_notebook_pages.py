@@ -377,3 +377,11 @@ def test_stylesheet_loads_after_instant_navigation(chromium, built_site, site_ur
     page.screenshot(path=str(test_output / "experiment.png"), full_page=False)
     context.close()
     assert prompt not in ("", "auto")  # the notebook CSS gives prompts their width
+
+
+def test_figures_are_marked_as_buttons_that_open_them_full_size():
+    html = ('<div class="jp-RenderedImage"><img alt="x" class="" src="data:image/png;base64,iVBOR"></div>'
+            '<p><img src="../assets/logo.png"></p>')
+    marked = notebook_pages.mark_figures(html)
+    assert marked.count("data-kb-figure") == 1 and 'role="button" title="点击看原尺寸"' in marked
+    assert '<img src="../assets/logo.png">' in marked   # only inline PNG figures

@@ -1,13 +1,15 @@
-/* Notebook figures (issue 18): a click opens the figure at its full size, over the page.
+/* Notebook figures (issue 18): a click, Enter or Space opens the figure at its full size.
  *
- * The figures are inline PNGs (kb/notebook_pages.py), drawn at 150 dpi and shown scaled to the
- * column; a browser will not open a data: URL as a page, so the full size is shown in a
- * <dialog> that scrolls. Escape, a click or the close button closes it.
+ * The figures are inline PNGs drawn at 150 dpi and shown scaled to the column; the build
+ * marks each one (kb/notebook_pages.py mark_figures: data-kb-figure, a button). A browser
+ * will not open a data: URL as a page, so the full size is shown in a <dialog> that
+ * scrolls; Escape, a click or its button closes it. One listener on the document serves
+ * every page, instant navigation included.
  */
 (function () {
   "use strict";
 
-  var SELECTOR = ".jp-RenderedImage img";
+  var SELECTOR = "img[data-kb-figure]";
 
   function open(img) {
     var dialog = document.createElement("dialog");
@@ -28,25 +30,15 @@
     close.focus();
   }
 
-  function init() {
-    document.querySelectorAll(SELECTOR).forEach(function (img) {
-      if (img.dataset.kbFigure) return;
-      img.dataset.kbFigure = "true";
-      img.tabIndex = 0;
-      img.setAttribute("role", "button");
-      img.title = "点击看原尺寸";
-      img.addEventListener("click", function () { open(img); });
-      img.addEventListener("keydown", function (event) {
-        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); open(img); }
-      });
-    });
-  }
-
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);   // first load and every instant navigation
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  document.addEventListener("click", function (event) {
+    var img = event.target.closest && event.target.closest(SELECTOR);
+    if (img) open(img);
+  });
+  document.addEventListener("keydown", function (event) {
+    var img = event.target.closest && event.target.closest(SELECTOR);
+    if (img && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      open(img);
+    }
+  });
 })();
