@@ -15,9 +15,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 import sys
 from html import escape as escape_html
+from html import unescape as unescape_html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,7 +93,9 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
 
 
 def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-    rendered, errors = katex.render_arithmatex(html, _katex())
+    offsets: list[int] = []
+    rendered, errors = katex.render_arithmatex(html, _katex(), offsets)
+    places = [_math_place(config, page, html, offset) for offset in offsets]
     if page.file.src_uri.endswith(".ipynb"):
         rendered = katex.strip_notebook_loaders(rendered)
         rendered, aligned = notebook_headings.align_heading_ids(rendered, page.toc)
@@ -99,14 +104,32 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
                         shown_source(config, page.file.src_uri))
         rendered, more = katex.render_notebook_math(rendered, _katex())
         errors += more
-    for error in errors:
-        log.warning("%s: math: %s", shown_source(config, page.file.src_uri), error)
+    for place, error in itertools.zip_longest(places, errors):
+        log.warning("%s: math: %s", place or shown_source(config, page.file.src_uri), error)
     description = (page.meta.get("description") or page_meta.description_from_html(rendered)
                    or config.site_description or "")
     # The themes write it into content="..." as it is (MkDocs' Jinja does not escape):
     # a quotation mark in the text would end the attribute.
     page.meta["description"] = escape_html(str(description), quote=True)
     return rendered
+
+
+RE_BLOCK_LINE = re.compile(r'<li class="kb-block[^"]*" data-line="(\d+)"')   # kb/block_render.py li_attributes
+
+
+def _math_place(config: MkDocsConfig, page: Page, html: str, offset: int) -> str:
+    """``file:line`` of the formula at ``offset`` in a page's HTML, as kb lint finds it: the first
+    source line with the formula's TeX from the line of the note block holding it (the last
+    block opened before it; on a page that is not a note, from the top)."""
+    source = shown_source(config, page.file.src_uri)
+    blocks = RE_BLOCK_LINE.findall(html, 0, offset)
+    start = int(blocks[-1]) if blocks else 1
+    match = katex.RE_ARITHMATEX.match(html, offset)
+    tex = unescape_html(match.group("display") or match.group("inline") or "").strip().split("\n")[0]
+    text = Path(page.file.abs_src_path).read_text(encoding="utf-8-sig") if page.file.abs_src_path else ""
+    rows = text.split("\n")
+    line = next((n for n in range(start, len(rows) + 1) if tex and tex in rows[n - 1]), blocks and start)
+    return f"{source}:{line}" if line else source
 
 
 _math_aside: dict[str, list[str]] = {}   # page URL -> its formulas, from page context to post page

@@ -186,7 +186,7 @@ def put_math_back(output: str, formulas: list[str]) -> str:
     return RE_MATH_STAND_IN.sub(lambda match: formulas[int(match.group(1))], output)
 
 
-def _math_replacer(renderer: KatexRenderer, errors: list[str]):
+def _math_replacer(renderer: KatexRenderer, errors: list[str], offsets: list[int] | None = None):
     """A ``re.sub`` callback for patterns with ``inline`` / ``display`` groups."""
 
     def replace(match: re.Match[str]) -> str:
@@ -196,15 +196,21 @@ def _math_replacer(renderer: KatexRenderer, errors: list[str]):
             return _wrap(renderer.render(tex.strip(), display), display)
         except KatexError as err:
             errors.append(str(err))
+            if offsets is not None:
+                offsets.append(match.start())
             return match.group(0)
 
     return replace
 
 
-def render_arithmatex(page_html: str, renderer: KatexRenderer) -> tuple[str, list[str]]:
-    """Replace arithmatex placeholders by KaTeX HTML; return the page and any errors."""
+def render_arithmatex(page_html: str, renderer: KatexRenderer,
+                      offsets: list[int] | None = None) -> tuple[str, list[str]]:
+    """Replace arithmatex placeholders by KaTeX HTML; return the page and any errors.
+
+    With ``offsets``, where each formula in error starts in ``page_html`` is appended to it.
+    """
     errors: list[str] = []
-    return RE_ARITHMATEX.sub(_math_replacer(renderer, errors), page_html), errors
+    return RE_ARITHMATEX.sub(_math_replacer(renderer, errors, offsets), page_html), errors
 
 
 def render_notebook_math(page_html: str, renderer: KatexRenderer) -> tuple[str, list[str]]:

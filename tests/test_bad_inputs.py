@@ -33,6 +33,7 @@ EXPECTED = {
     "bad_occlusion_base64": ("occlusion::", 1, r"occlusion:: is not valid base64"),
     "bad_occlusion_json": ("occlusion::", 1, r"occlusion:: does not hold UTF-8 JSON"),
     "bad_front_matter": ("deck: [", 1, r"front matter is not valid YAML"),
+    "bad_math": ("\\frac{a$", 1, r"math: KaTeX parse error: .* in formula '\\\\frac\{a'"),
     "scalar_tags": ("tags: 5", 1, r"front matter 'tags' must be a list of tag names, not 5"),
     "date_tags": ("tags: 2024", 1, r"front matter 'tags' must be a list of tag names, not datetime\.date\(2024, 1, 1\)"),
     "scalar_alias": ("alias: true", 1, r"front matter 'alias' must be a page name or a list of them, not True"),

@@ -52,14 +52,14 @@ def test_notebook_loaders_are_stripped():
     assert katex.strip_notebook_loaders(page) == "<script>keep()</script>"
 
 
-def test_strict_build_fails_on_a_bad_formula_and_names_the_page(tmp_path):
+def test_strict_build_fails_on_a_bad_formula_and_names_the_page_and_line(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "index.md").write_text("# ok\n", encoding="utf-8")
     (docs / "broken.md").write_text("# 坏公式\n\n$\\frac{1}{$\n", encoding="utf-8")
     result = build_site(tmp_path / "site", write_config(tmp_path, docs))
     assert result.returncode != 0
-    assert "broken.md: math: KaTeX parse error" in result.stdout + result.stderr
+    assert "broken.md:3: math: KaTeX parse error" in result.stdout + result.stderr   # a page, not a note
 
 
 # --- the formula cache between builds -----------------------------------------------------

@@ -45,6 +45,7 @@ CARDS = "\n".join([
     "- ![图](../assets/absent.png)",                           # occlusion whose image is missing
     f"  occlusion:: {occlusion_value('../assets/absent.png')}",
     "- 链接到 [[不存在的页面]]",                                # a link to a page that does not exist
+    "- 坏公式 $\\frac{a$ 少了右括号",                            # a formula KaTeX cannot render
     "- 这一块没有问题 {{c1 答案}}",
     "",
 ])
@@ -81,6 +82,7 @@ PLANTED = {
     (CARDS_PAGE, line_of(CARDS, "absent.png)"), "error", "occlusion-image"),
     (CARDS_PAGE, line_of(CARDS, "absent.png)"), "error", "image"),          # the page's own image check
     (CARDS_PAGE, line_of(CARDS, "不存在的页面"), "error", "missing-page"),
+    (CARDS_PAGE, line_of(CARDS, "坏公式"), "error", "math"),
     (NAMES_PAGE, 1, "info", "no-title"),       # not a problem: the build names the page after its file
     (NAMES_PAGE, line_of(NAMES, "dek:"), "error", "front-matter"),
     # A shared id:: is one mistake, one error (not also a duplicate card id): as in the build.
@@ -255,8 +257,8 @@ def test_a_formula_katex_cannot_render_is_an_error_of_lint_and_of_the_strict_bui
     build = build_site(tmp_path / "site", write_config(tmp_path, docs))
     log = build.stdout + build.stderr
     assert build.returncode != 0
-    for message in messages:          # the build warns with the same message (naming the page, not the line)
-        assert f"Lint Math.md: {message}" in log, (message, log)
+    for problem in parse(lint.stdout):    # the build warns at the same line with the same message
+        assert f"Lint Math.md:{problem['line']}: {problem['message']}" in log, (problem, log)
 
 
 def test_a_tag_whose_page_would_take_a_notes_url_fails_lint_and_the_strict_build(tmp_path: Path):

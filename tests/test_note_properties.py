@@ -8,7 +8,7 @@ card extraction (kb/cards.py, as the cards hook calls it) and ``kb lint``. A sta
 problems, each starting with the note's path and a line of the file; it may raise nothing.
 Each block starts with a word of its own (``blk<n>x``) that the rendered HTML must hold.
 
-Bounded to 60 notes (about 5-10 s on a shared machine); no example database is written,
+Bounded to 40 notes (about 8 s on a shared machine); no example database is written,
 and a failure prints the shrunk note. 800 notes per run passed when this test was written.
 """
 
@@ -36,7 +36,7 @@ from kb.outline import parse_outline
 
 IMAGE = "image_1724172031817_0.png"             # an image of the site, for occlusion data
 NOTE_URI = "pages/Generated Note.md"
-SETTINGS = settings(max_examples=60, deadline=None, database=None,
+SETTINGS = settings(max_examples=40, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # Pieces of Logseq syntax, whole and broken.
