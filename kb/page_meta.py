@@ -35,7 +35,7 @@ RE_TEX_ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)<
 
 
 def math_reading(formula_html: str) -> str:
-    """A rendered formula (katex.RE_RENDERED_MATH) as plain text, read from the TeX that
+    r"""A rendered formula (katex.RE_RENDERED_MATH) as plain text, read from the TeX that
     KaTeX keeps in its <annotation>: ``\sqrt{\sigma^2 + \epsilon}`` → ``√(σ² + ε)``."""
     tex = RE_TEX_ANNOTATION.search(formula_html)
     return tex_to_text(htmllib.unescape(tex.group(1))).strip() if tex else ""
