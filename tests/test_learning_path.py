@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 import pytest
 from bs4 import BeautifulSoup
@@ -111,14 +111,44 @@ def test_home_page_lists_every_note_in_path_order_with_a_line_each(built_site):
     assert "review/" in links and "归一化知识库.apkg" in links
 
 
-def test_navigation_lists_the_notes_in_path_order_by_stage(built_site):
-    nav = soup(built_site, "index.html").select_one("nav.md-nav--primary")
+def notes_section(site: Path, page: str):
+    """The 笔记 section of a page's navigation: its stages (or notes), one <li> each."""
+    nav = soup(site, page).select_one("nav.md-nav--primary")
     notes = next(item for item in nav.select("li.md-nav__item--nested")
-                 if item.find("label") and item.find("label").get_text(strip=True) == "笔记")
-    hrefs = [unquote(a["href"]) for a in notes.select("a.md-nav__link[href]")]
+                 if item.find(class_="md-nav__link").get_text(strip=True) == "笔记")
+    return notes.select_one("ul").find_all("li", recursive=False)
+
+
+def site_path(page_url: str, href: str) -> str:
+    """A link on the page at ``page_url`` as a path from the site's root."""
+    return unquote(urljoin("http://site/" + page_url, href).removeprefix("http://site/"))
+
+
+def test_navigation_lists_the_notes_in_path_order_by_stage(built_site):
+    """navigation.prune: a note's page shows its own stage open, the others as one link each
+    (to their first page), so walking the stages' first pages shows the whole path in order."""
+    stages = project_path().stages
+    hrefs = []
+    for stage in stages:
+        url = note_url(stage.steps[0].title)
+        items = notes_section(built_site, url + "index.html")
+        assert [item.find(class_="md-nav__link").get_text(strip=True) for item in items] == \
+            [s.name for s in stages]
+        opened = [item for item in items if item.select_one("ul")]
+        assert len(opened) == 1 and opened[0].find(class_="md-nav__link").get_text(strip=True) == stage.name
+        hrefs += [site_path(url, a["href"]) for a in opened[0].select("ul a.md-nav__link[href]")
+                  if not a["href"].startswith("#")]
+        closed = [item for item in items if not item.select_one("ul")]
+        assert [site_path(url, item.a["href"]) for item in closed] == \
+            [note_url(s.steps[0].title) for s in stages if s is not stage]
     assert hrefs == [note_url(step.title) for step in project_path().steps]
-    stages = [label.get_text(strip=True) for label in notes.select("li.md-nav__item--nested > label")][1:]
-    assert stages == [stage.name for stage in project_path().stages]
+
+
+def test_home_page_navigation_is_pruned_to_one_link_per_section(built_site):
+    """The home page does not carry every note (issue 22: the navigation grew with pages²)."""
+    nav = soup(built_site, "index.html").select_one("nav.md-nav--primary")
+    notes = [unquote(a["href"]) for a in nav.select("a[href]") if "pages/" in a["href"]]
+    assert notes == [note_url(project_path().steps[0].title)]
 
 
 def test_metrics_page_is_in_the_footer_not_the_navigation(built_site):
@@ -183,8 +213,8 @@ def build_small_site(folder: Path, path_text: str | None):
 def test_a_site_without_the_list_keeps_its_namespace_order(tmp_path):
     result = build_small_site(tmp_path, None)
     assert result.returncode == 0, result.stderr
-    nav = soup(tmp_path / "site", "index.html").select_one("nav.md-nav--primary")
-    assert [a.get_text(strip=True) for a in nav.select("a.md-nav__link[href*='pages/']")] == ["A", "B"]
+    items = notes_section(tmp_path / "site", "pages/a/index.html")
+    assert [item.find(class_="md-nav__link").get_text(strip=True) for item in items] == ["A", "B"]
 
 
 def test_a_note_left_off_the_list_fails_the_strict_build(tmp_path):
