@@ -40,6 +40,7 @@ class Step:
     teaches: str      # one line: what the page teaches
     line: int
     topics: tuple[Topic, ...] = ()   # a hub page: where each of its topics is taught
+    hub: str = "这篇笔记的主题在哪里详细讲"   # the heading over the topics
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,10 @@ def parse(text: str, source: str) -> LearningPath:
         stage = _mapping(stage_node, source, ("stage", "pages"), "a stage")
         steps = []
         for step_node in _list(stage["pages"], source, "a stage's pages"):
-            step = _mapping(step_node, source, ("page", "teaches"), "a page entry", optional=("topics",))
+            step = _mapping(step_node, source, ("page", "teaches"), "a page entry", optional=("topics", "hub"))
+            extra = {"hub": _text(step["hub"], source, "hub")} if "hub" in step else {}
             steps.append(Step(_text(step["page"], source, "page"), _text(step["teaches"], source, "teaches"),
-                              step_node.start_mark.line + 1, _topics(step.get("topics"), source)))
+                              step_node.start_mark.line + 1, _topics(step.get("topics"), source), **extra))
         stages.append(Stage(_text(stage["stage"], source, "stage"), tuple(steps), stage_node.start_mark.line + 1))
     return LearningPath(source, tuple(stages))
 
@@ -194,7 +196,7 @@ def hub_html(step: Step, link) -> str:
                          else html.escape(title))
         rows.append(f"<li><strong>{html.escape(topic.name)}</strong>：{'、'.join(pages)}</li>")
     return ('<section class="kb-hub" aria-labelledby="kb-hub-title">'
-            '<h2 id="kb-hub-title">这篇笔记的主题在哪里详细讲</h2>'
+            f'<h2 id="kb-hub-title">{html.escape(step.hub)}</h2>'
             '<p>下面是原笔记，文字与导入时一致；它的每个主题都有一页详细讲解：</p>'
             f'<ul>{"".join(rows)}</ul></section>')
 

@@ -88,7 +88,7 @@ def test_problems_name_the_line_of_the_list():
     ("- stage: 一\n  pages: []\n", "learning-path.yml:2: a stage's pages must be a non-empty list"),
     ("- stage: 一\n  pages:\n    - page: A\n", "learning-path.yml:3: a page entry has no 'teaches'"),
     ("- stage: 一\n  pages:\n    - page: A\n      teaches: a\n      why: b\n",
-     "learning-path.yml:5: unknown key 'why' in a page entry (expected page, teaches, topics)"),
+     "learning-path.yml:5: unknown key 'why' in a page entry (expected page, teaches, topics, hub)"),
     ("- stage: 一\n  pages:\n    - page: A\n      teaches: ''\n", "learning-path.yml:4: teaches must be non-empty text"),
     ("stage: 一\n", "learning-path.yml:1: the path must be a list of stages"),
     ("- stage: [\n", "learning-path.yml:2: not valid YAML"),
