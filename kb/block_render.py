@@ -82,6 +82,7 @@ class RenderContext:
     root: str = ""                     # from the page being rendered to the site root, e.g. "../../"
     docs_dir: Path | None = None       # where images are looked up; None: every image is taken as there
     errata: dict[int, list[Erratum]] | None = None   # the note's errata by the line of their block (kb/errata.py)
+    copied_from: str = ""              # blocks embedded from another file (kb/embeds.py): its path under docs/
 
 
 def asset_path(image_path: str) -> str:
@@ -180,9 +181,13 @@ def visible_properties(block: Block) -> list[tuple[str, str]]:
             if key not in HIDDEN_PROPERTIES and "." not in key and value]
 
 
-def li_attributes(block: Block, corrected: bool = False) -> str:
-    """``data-line``; an anchor for a block with an ``id::``, or for a ``corrected`` one (``line-N``)."""
-    attrs = [f'data-line="{block.line}"']
+def li_attributes(block: Block, corrected: bool = False, copied_from: str = "") -> str:
+    """``data-line``; an anchor for a block with an ``id::``, or for a ``corrected`` one (``line-N``).
+
+    A copy of a block of another file (``copied_from``, an embed) claims no line of the page:
+    ``data-source`` and ``data-source-line`` say where it was written, as linked references do."""
+    attrs = [f'data-source="{html.escape(copied_from)}" data-source-line="{block.line}"' if copied_from
+             else f'data-line="{block.line}"']
     block_id = block.properties.get("id", "").strip().lower()
     if block_id:
         attrs.append(f'id="block-{html.escape(block_id)}" data-block-id="{html.escape(block_id)}"')
@@ -203,7 +208,7 @@ def render_block(block: Block, ctx: RenderContext, depth: int = 0) -> list[str]:
     notes = card_notes(block, ctx)
     errata = (ctx.errata or {}).get(block.line, [])
     corrected = " kb-block--corrected" if any(e.kind in ("wrong", "imprecise") for e in errata) else ""
-    lines = [f'<li class="kb-block{corrected}" {li_attributes(block, bool(errata))} markdown="block">', ""]
+    lines = [f'<li class="kb-block{corrected}" {li_attributes(block, bool(errata), ctx.copied_from)} markdown="block">', ""]
     if block.content:
         lines += _content_lines(block, ctx, depth, notes)
     for key, value in visible_properties(block):

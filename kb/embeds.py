@@ -3,7 +3,9 @@ children, shown in place, as Logseq transcludes them.
 
 The embedded blocks are copies (the other page keeps its own), rendered like the
 page's own blocks inside ``<div class="kb-embed">``; a page embed is titled with a
-link to the page. Their ``id::`` anchors stay on their own page (no id appears twice).
+link to the page. Their ``id::`` anchors stay on their own page (no id appears twice), and
+they claim no line of the embedding page (``data-source`` and ``data-source-line`` name
+where they were written, kb/block_render.py).
 Embeds inside embeds are followed up to :data:`MAX_DEPTH` levels; an embed of a page
 or block that is already being embedded (a cycle, e.g. a page embedding itself) or
 one level too deep shows a marked note instead. A page or block that does not exist
@@ -46,12 +48,12 @@ def _copies(blocks: list[Block]) -> list[Block]:
 
 
 def expand(blocks: list[Block], graph: Graph, stash: Callable[[str], str],
-           prepare: Callable[[list[Block]], None], render: Callable[[list[Block]], list[str]],
+           prepare: Callable[[list[Block]], None], render: Callable[[list[Block], str], list[str]],
            seen: frozenset[str], depth: int = 0) -> None:
     """Replace each embed in the blocks' text (in place) by the embedded blocks, rendered.
 
     ``prepare`` rewrites copied blocks as the page's own (kb/logseq.py ``block_text``),
-    ``render`` turns blocks into outline Markdown, ``seen`` holds what is being embedded
+    ``render`` turns blocks copied from a file (its path under docs/) into outline Markdown, ``seen`` holds what is being embedded
     (the page itself at the top)."""
     def one(match: re.Match[str]) -> str:
         name, block_id = match.group("page"), (match.group("block") or "").lower()
@@ -62,20 +64,20 @@ def expand(blocks: list[Block], graph: Graph, stash: Callable[[str], str],
             return stash(f'<span class="kb-embed kb-embed--stopped">{why}，未展开：{html.escape(shown)}</span>')
         if name:
             note = graph.resolve(name)
-            target = None if note is None else (note.title, note.blocks)
+            target = None if note is None else (note.title, note.src_uri, note.blocks)
         else:
             found = graph.block_ids.get(block_id)
-            target = None if found is None else ("", [found[1]])
+            target = None if found is None else ("", found[0].src_uri, [found[1]])
         if target is None:   # reported by the graph with its line
             return stash(f'<span class="kb-embed kb-link--missing">{html.escape(shown)}</span>')
-        title, embedded = target
+        title, src_uri, embedded = target
         copies = _copies(embedded)
         prepare(copies)
         expand(copies, graph, stash, prepare, render, seen | {key}, depth + 1)
         heading = [f'<p class="kb-embed__title" markdown="span">[[{title}]]</p>', ""] if title else []
         kind = "page" if name else "block"
         return "\n".join(["", "", f'<div class="kb-embed kb-embed--{kind}" markdown="block">', "", *heading,
-                          *render(copies), "", "</div>", "", ""])
+                          *render(copies, src_uri), "", "</div>", "", ""])
 
     for block in walk(blocks):
         if "{{embed" in block.content:

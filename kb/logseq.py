@@ -302,10 +302,11 @@ class LogseqOutlinePreprocessor(Preprocessor):
                             cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir,
                             errata=by_target(self.errata))
         simple_queries.expand(blocks, self.page.graph, self.page.note.math, self.tokens.store)
-        # Embedded blocks render as blocks, not as cards of this page.
-        embedded_ctx = dataclasses.replace(ctx, cards=None)
+        # Embedded blocks render as blocks of their own file: not as cards of this page, and
+        # this page's errata (by line) are not theirs.
         embeds.expand(blocks, self.page.graph, self.tokens.store, self.prepare,
-                      lambda copies: render_outline(copies, embedded_ctx),
+                      lambda copies, src_uri: render_outline(
+                          copies, dataclasses.replace(ctx, cards=None, errata=None, copied_from=src_uri)),
                       frozenset({embeds.page_key(self.page.note.title)}))
         out = header_lines(self.page.note) + render_outline(blocks, ctx) + footnotes.footnote_lines(definitions)
         out += backlinks_lines(self.page, self.tokens, self.docs_dir, self.custom_macros)

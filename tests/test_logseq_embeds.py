@@ -61,3 +61,25 @@ def test_embedding_leaves_the_embedded_page_as_it_is():
     block = graph.block_ids[BLOCK_ID][1]
     assert block.content == "TODO 被嵌入的块 $x$" and block.properties["id"] == BLOCK_ID
     assert f'id="block-{BLOCK_ID}"' in html and 'class="kb-task kb-task--todo"' in html
+
+
+def _ids(html: str) -> list[str]:
+    return re.findall(r'\sid="([^"]+)"', html)
+
+
+def test_embedded_copies_claim_no_line_and_no_id_of_the_embedding_page():
+    # Source's blocks sit on lines 1-4 of Source.md; Case's own blocks on lines 1-3 of Case.md.
+    source = (f"- 被嵌入的块 $x$\n  id:: {BLOCK_ID}\n  - 它的子块\n"
+              "- 另一个块 [[Case]]\n")
+    pages = {"pages/Source.md": source}
+    case = f"- 正文块\n- {{{{embed (({BLOCK_ID}))}}}}\n- {{{{embed [[Source]]}}}}\n"
+    html, problems, graph_problems = render_note("pages/Case.md", case, pages)
+    assert problems == [] and graph_problems == []
+    ids = _ids(html)
+    assert len(ids) == len(set(ids)), f"duplicate ids: {ids}"
+    assert f'id="block-{BLOCK_ID}"' not in html
+    # data-line is a line of Case.md: only Case's three blocks claim one.
+    assert [int(n) for n in re.findall(r'data-line="(\d+)"', html)] == [1, 2, 3]
+    # The copies say where they come from: the block (with its child) and the page's two blocks.
+    copies = re.findall(r'<li class="kb-block" data-source="pages/Source.md" data-source-line="(\d+)"', html)
+    assert [int(n) for n in copies] == [1, 3, 1, 3, 4]
