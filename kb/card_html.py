@@ -12,7 +12,9 @@ exactly what ``kb.katex.render_arithmatex`` renders. From the note HTML:
   would end the cloze there).
 
 The note pages show the same blocks through their own Markdown pass
-(kb/block_render.py, kb/logseq.py); ``docs/assets/cards.css`` styles both.
+(kb/block_render.py, kb/logseq.py); a Logseq note's block text is first rewritten as its
+page rewrites it (``rewrite``, kb/card_text.py), and Logseq's ``==highlight==`` /
+``~~strike~~`` are this Markdown's too. ``docs/assets/cards.css`` styles both.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from collections.abc import Callable
 
 import markdown
 
-from kb import cloze as cloze_syntax
+from kb import cloze as cloze_syntax, logseq_emphasis
 
 # Markers that survive Markdown untouched: private-use characters around an index.
 _OPEN, _CLOSE = "\ue000", "\ue001"
-RE_TOKEN = re.compile(_OPEN + r"(?P<kind>[MCERT])(?P<index>\d*)" + _CLOSE)
+RE_TOKEN = re.compile(_OPEN + r"(?P<kind>[MCERTH])(?P<index>\d*)" + _CLOSE)
 RE_PAGE_REF = re.compile(r"\[\[(?P<name>[^\[\]\n]+)\]\]")
 # A Logseq tag: "#word" or "#[[two words]]", not inside a word (so "C#" and URLs' anchors stay).
 RE_TAG = re.compile(r"(?<![\w/&#])#(?:\[\[(?P<long>[^\[\]\n]+)\]\]|(?P<short>[^\s#,.;:!?，。、；：！？()（）\[\]{}\"'`]+))")
@@ -41,8 +43,12 @@ RE_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")(?P<src>[^"]*)(")')
 
 # Resolves an image link of the notes to the URL the HTML should use.
 ImageResolver = Callable[[str], str]
+# Rewrites a block's text before it is read, as its page does (kb/card_text.py): given the text
+# and a stash (raw HTML in, a placeholder out), returns the text to render.
+TextRewrite = Callable[[str, Callable[[str], str]], str]
 
 _md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists", "nl2br"])
+logseq_emphasis.register(_md)   # ==highlight==, ^^highlight^^, ~~strike~~ as on the note pages
 
 
 def tags_of(text: str) -> list[str]:
@@ -60,13 +66,21 @@ def tags_of(text: str) -> list[str]:
 
 def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
                     clozes: bool = True, images: ImageResolver | None = None,
-                    inline: bool = False) -> str:
+                    inline: bool = False, rewrite: TextRewrite | None = None) -> str:
     """Render a block's text to note HTML.
 
     ``clozes=False`` shows each cloze's answer as plain text (a ``#card`` child
     carries its own cloze note; inside another card it is just text).
     ``inline=True`` drops the paragraph around a one-paragraph result.
+    ``rewrite`` rewrites the text first (a Logseq note's tasks, macros, block references).
     """
+    raw_html: list[str] = []
+    if rewrite is not None:
+        def stash(fragment: str) -> str:
+            raw_html.append(fragment)
+            return f"{_OPEN}H{len(raw_html) - 1}{_CLOSE}"
+
+        text = rewrite(text, stash)
     code = cloze_syntax.code_regions(text)
     math = cloze_syntax.math_regions(text, code)
     found = cloze_syntax.find_clozes(text, source, first_line)
@@ -128,6 +142,8 @@ def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
             return f'<kb-cloze data-cloze="{item.ordinal}"{hint}>'
         if kind == "E":
             return "</kb-cloze>"
+        if kind == "H":
+            return raw_html[int(index)]
         if kind == "R":
             return f'<span class="page-ref">{html.escape(refs[int(index)])}</span>'
         return f'<span class="tag">#{html.escape(tag_names[int(index)])}</span>'

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 
 from kb import card_html, page_names, occlusion as occlusion_data
 from kb.cloze import CardSyntaxError, code_regions, find_clozes
+from kb.logseq_tasks import RE_PRIORITY
 from kb.outline import Block
 
 RE_ARROW = re.compile(r"\s*(?P<arrow>:<->|:->|:<-)\s*")
@@ -52,6 +53,8 @@ class PageInfo:
     url: str = ""             # the page's URL relative to the site root, e.g. "notes/bn/"
     src_uri: str = ""         # the page's path inside docs/, to resolve relative image links
     docs_dir: Path | None = None
+    # A Logseq note's rewriting of block text, as its page does it (kb/card_text.py); None: as written.
+    rewrite: card_html.TextRewrite | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -147,13 +150,20 @@ def _image_file(page: PageInfo, site_path: str) -> Path | None:
 
 
 def _block_tags(text: str) -> list[str]:
-    return [t for t in card_html.tags_of(text) if t.lower() not in card_html.CARD_SYNTAX_TAGS]
+    # A task's priority "[#A]" is no tag (kb/logseq_tasks.py).
+    return [t for t in card_html.tags_of(RE_PRIORITY.sub("", text)) if t.lower() not in card_html.CARD_SYNTAX_TAGS]
+
+
+def _render(page: PageInfo, text: str, line: int, **options) -> str:
+    """``card_html.render_markdown`` of a block's text on ``page``: its images, its rewriting."""
+    return card_html.render_markdown(text, source=page.source, first_line=line,
+                                     images=lambda src: _image_site_path(page, src), rewrite=page.rewrite,
+                                     **options)
 
 
 def _child_html(child: Block, page: PageInfo) -> str:
     """One child of a ``#card`` block with its own children (their clozes shown as plain text)."""
-    body = card_html.render_markdown(child.content, source=page.source, first_line=child.line,
-                                     clozes=False, images=lambda s: _image_site_path(page, s), inline=True)
+    body = _render(page, child.content, child.line, clozes=False, inline=True)
     return body + (_children_html(child.children, page) if child.children else "")
 
 
@@ -214,8 +224,7 @@ def notes_of_block(block: Block, context: list[str], page: PageInfo,
                 size = occlusion_data.png_size(file.read_bytes()[:32])
             except occlusion_data.OcclusionError as err:
                 raise CardSyntaxError(source, line, f"{err}: {site_path}") from None
-            header = card_html.render_markdown(RE_IMAGE.sub("", text), source=source, first_line=line,
-                                               clozes=False, images=images, inline=True)
+            header = _render(page, RE_IMAGE.sub("", text), line, clozes=False, inline=True)
             note = new_note("occlusion", f"{item.image}", header)
             note.occlusion, note.image, note.image_size, note.media = item, site_path, size, [file]
             for cid in item.cids:
@@ -226,7 +235,7 @@ def notes_of_block(block: Block, context: list[str], page: PageInfo,
     # Clozes: one note for the block.
     clozes = find_clozes(text, source, line)
     if clozes:
-        note_html = card_html.render_markdown(text, source=source, first_line=line, images=images)
+        note_html = _render(page, text, line)
         note = new_note("cloze", _question_text(text, source, line), note_html)
         _cloze_cards(note, note_html)
         notes.append(note)
@@ -238,10 +247,8 @@ def notes_of_block(block: Block, context: list[str], page: PageInfo,
         if not question or not answer:
             raise CardSyntaxError(source, line, f"arrow {arrow.group('arrow')!r} needs text on both sides")
         kind = arrow.group("arrow")
-        q_html = card_html.render_markdown(question, source=source, first_line=line, clozes=False,
-                                           images=images, inline=True)
-        a_html = card_html.render_markdown(answer, source=source, first_line=line, clozes=False,
-                                           images=images, inline=True)
+        q_html = _render(page, question, line, clozes=False, inline=True)
+        a_html = _render(page, answer, line, clozes=False, inline=True)
         sides = {1: a_html, 2: q_html}   # cloze 1 hides the answer, cloze 2 the question
         if kind in (":<-", ":<->"):
             q_html = card_html.wrap_cloze(2, q_html)
@@ -271,8 +278,7 @@ def notes_of_block(block: Block, context: list[str], page: PageInfo,
             forward = reverse = True
         else:
             forward, reverse = "reversed" not in names, "reversed" in names
-        front = card_html.render_markdown(text, source=source, first_line=line, clozes=False,
-                                          images=images, inline=True)
+        front = _render(page, text, line, clozes=False, inline=True)
         if reverse:
             front = card_html.wrap_cloze(2, front)
         if forward and "incremental" in names:
@@ -311,7 +317,7 @@ def extract_notes(blocks: list[Block], page: PageInfo) -> tuple[list[Note], list
             shown = RE_IMAGE.sub("", first).strip()   # an image makes a poor breadcrumb
             try:
                 crumb = card_html.render_markdown(shown, source=page.source, first_line=block.line,
-                                                  clozes=False, inline=True) if shown else ""
+                                                  clozes=False, inline=True, rewrite=page.rewrite) if shown else ""
             except CardSyntaxError:
                 crumb = html.escape(first)
             # The id hashes the parents' text without cloze answers, so editing an

@@ -32,9 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mkdocs.utils import get_relative_url  # noqa: E402
 
-from kb import anki_export, card_html, errata, frontmatter, katex, page_names  # noqa: E402
+from kb import anki_export, card_html, card_text, errata, frontmatter, katex, page_names  # noqa: E402
 from kb.cards import Note, PageInfo, duplicate_ids, extract_notes  # noqa: E402
 from kb.default_deck import default_deck  # noqa: E402
+from kb.logseq_hooks import EXTENSION  # noqa: E402
 from kb.outline import parse_outline  # noqa: E402
 from kb.source_paths import shown_source  # noqa: E402
 
@@ -105,6 +106,11 @@ def page_info(page: Page, config: MkDocsConfig) -> PageInfo | None:
     if not deck:
         return None
     tags = frontmatter.names_of(page.meta.get("tags"))   # a wrong type is a front matter problem
+    # A Logseq note (kb/logseq_hooks.py has just given the page its graph): its cards rewrite
+    # block text as its page does (kb/card_text.py).
+    logseq = config.mdx_configs.get(EXTENSION) or {}
+    graph = logseq.get("graph")
+    note = graph.note_at(page.file.src_uri) if graph else None
     return PageInfo(
         title=str(page.meta.get("title") or page.title or page.file.src_uri),
         deck=str(deck),
@@ -113,6 +119,7 @@ def page_info(page: Page, config: MkDocsConfig) -> PageInfo | None:
         url=page.url,
         src_uri=page.file.src_uri,
         docs_dir=Path(config.docs_dir),
+        rewrite=card_text.note_rewrite(graph, logseq.get("macros") or {}, note.math) if note else None,
     )
 
 
