@@ -83,3 +83,23 @@ def test_embedded_copies_claim_no_line_and_no_id_of_the_embedding_page():
     # The copies say where they come from: the block (with its child) and the page's two blocks.
     copies = re.findall(r'<li class="kb-block" data-source="pages/Source.md" data-source-line="(\d+)"', html)
     assert [int(n) for n in copies] == [1, 3, 1, 3, 4]
+
+
+def test_the_embedding_pages_errata_stay_on_its_own_blocks():
+    from kb import errata
+    # Case.md line 1 is corrected; Source.md's line 1, embedded on Case, is not.
+    case = "- 正文块有误\n- {{embed [[Source]]}}\n"
+    pages = {"pages/Source.md": "- 被嵌入页的第一块\n", "pages/Case.md": case}
+    found, problems = errata.read_errata("errata/Case.md", "- 正文块更正\n  target:: 正文块有误\n  kind:: imprecise\n"
+                                         "  wrong:: 不严谨\n  source:: arXiv:1502.03167, §3.2\n")
+    graph = build_graph(list(pages.items()))
+    assert problems == [] and errata.resolve(found, graph.note_at("pages/Case.md").blocks) == []
+    names, configs = site_markdown_extensions()
+    md = markdown.Markdown(extensions=[LogseqExtension(graph=graph, src_uri="pages/Case.md", docs_dir=str(DOCS_DIR),
+                                                       first_line=1, errata=found), *names],
+                           extension_configs=configs)
+    html = md.convert(case)
+    assert md.logseq_problems == []
+    ids = _ids(html)
+    assert ids.count("line-1") == 1 and len(ids) == len(set(ids)), ids
+    assert len(re.findall(r"class=\"kb-erratum[ \"]", html)) == 1 and html.count("kb-block--corrected") == 1
