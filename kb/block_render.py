@@ -9,6 +9,8 @@ Markdown runs:
 * math becomes stashed arithmatex placeholders (rendered later by kb/katex.py);
 * ``/assets/..`` images point to ``docs/assets`` relative to the page, and
   Logseq's ``{:height 200, :width 300}`` becomes attributes;
+* an image from another host (``![x](https://host/a.png)``, sized or not) becomes a
+  labelled link to it (kb/remote_images.py): the site loads nothing from other hosts;
 * a leading ``1. `` stays literal text (Logseq has no ordered sub-lists there);
 * ``heading:: true`` makes the block a heading;
 * ``collapsed:: true`` folds the block's children (kb/collapsed_blocks.py).
@@ -42,6 +44,7 @@ from urllib.parse import unquote
 
 from kb import errata as errata_layer
 from kb import occlusion as occlusion_data
+from kb import remote_images
 from kb.cards import RE_IMAGE as RE_CARD_IMAGE
 from kb.cards import Note, PageInfo, find_arrow, notes_of_block, occlusion_html
 from kb.cloze import CardSyntaxError
@@ -119,7 +122,8 @@ def _rewrite_images(text: str, ctx: RenderContext) -> str:
             size = "{: " + attrs + " }" if attrs else ""
         return match.group("head") + target + match.group("tail") + size
 
-    return map_prose(text, lambda prose: RE_IMAGE.sub(replace, prose))
+    return map_prose(text, lambda prose: remote_images.RE_REMOTE_IMAGE.sub(
+        lambda remote: ctx.stash(remote_images.link_html(remote)), RE_IMAGE.sub(replace, prose)))
 
 
 def _keep_leading_tags(text: str, ctx: RenderContext) -> str:

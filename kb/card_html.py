@@ -26,10 +26,11 @@ from collections.abc import Callable
 import markdown
 
 from kb import cloze as cloze_syntax, logseq_emphasis
+from kb import remote_images
 
 # Markers that survive Markdown untouched: private-use characters around an index.
 _OPEN, _CLOSE = "\ue000", "\ue001"
-RE_TOKEN = re.compile(_OPEN + r"(?P<kind>[MCERTH])(?P<index>\d*)" + _CLOSE)
+RE_TOKEN = re.compile(_OPEN + r"(?P<kind>[MCERTHI])(?P<index>\d*)" + _CLOSE)
 RE_PAGE_REF = re.compile(r"\[\[(?P<name>[^\[\]\n]+)\]\]")
 # A Logseq tag: "#word" or "#[[two words]]", not inside a word (so "C#" and URLs' anchors stay).
 RE_TAG = re.compile(r"(?<![\w/&#])#(?:\[\[(?P<long>[^\[\]\n]+)\]\]|(?P<short>[^\s#,.;:!?，。、；：！？()（）\[\]{}\"'`]+))")
@@ -114,6 +115,12 @@ def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
         else:
             events.append((match.start(), match.end(), f"{_OPEN}T{len(tag_names)}{_CLOSE}"))
             tag_names.append(name)
+    busy = [cloze_syntax.Region(s, e) for s, e, _ in events] + list(code)
+    remote: list[re.Match[str]] = []      # an image from another host: a link to it
+    for match in remote_images.RE_REMOTE_IMAGE.finditer(text):
+        if not any(match.start() in r for r in busy):
+            events.append((match.start(), match.end(), f"{_OPEN}I{len(remote)}{_CLOSE}"))
+            remote.append(match)
 
     pieces, pos = [], 0
     for start, end, token in sorted(events):
@@ -144,6 +151,8 @@ def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
             return "</kb-cloze>"
         if kind == "H":
             return raw_html[int(index)]
+        if kind == "I":
+            return remote_images.link_html(remote[int(index)])
         if kind == "R":
             return f'<span class="page-ref">{html.escape(refs[int(index)])}</span>'
         return f'<span class="tag">#{html.escape(tag_names[int(index)])}</span>'

@@ -7,8 +7,9 @@ instead of showing up as raw braces, a broken image or half-rendered TeX:
   (kb/embeds.py; one without such a target is reported), the media links
   (kb/media_macros.py; one without a link is reported) and the graph's own macros (kb/graph_macros.py), or stray
   ``{{`` / ``}}``;
-* an image under ``/assets/`` with no file in ``docs/assets/``, or an image from
-  another host (pages load nothing from the network);
+* an image under ``/assets/`` with no file in ``docs/assets/``, or one from another
+  host not written as an http(s) URL (an http(s) image is shown as a link to
+  it, kb/block_render.py: pages load nothing from the network);
 * an unclosed ``$$`` or ``[[``;
 * a bullet indented by an odd number of spaces (the notes indent two a level).
 """
@@ -88,6 +89,8 @@ def check_block(block: Block, docs_dir: Path, math: bool = True, cards: bool = F
 def _check_image(block: Block, match: re.Match[str], docs_dir: Path) -> list[Problem]:
     path = match.group("path")
     line = block_line(block, match.start())
+    if re.match(r"^https?://", path, re.IGNORECASE):
+        return []      # shown as a link to it (kb/block_render.py)
     if re.match(r"^(?:[a-z]+:)?//", path, re.IGNORECASE):
         return [Problem(line, f"image from another host: {path} (pages load nothing from the network: "
                               "save it under docs/assets/)")]

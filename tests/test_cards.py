@@ -341,3 +341,11 @@ def test_occlusion_old_format_and_hide_one(docs):
     text = occlusion.anki_occlusion_text(note.occlusion, note.image_size)
     assert text.split("<br>")[0] == ("{{c2::image-occlusion:rect:left=0.0526:top=0.0750:"
                                      "width=0.0263:height=0.0167}}")
+
+
+def test_an_image_from_another_host_on_a_card_is_a_link_to_it_not_a_request():
+    out = card_html.render_markdown('曲线 ![损失](https://example.com/c.png){:height 120, :width 200} 和 '
+                                    '`![x](https://example.com/x.png)`')
+    assert "<img" not in out and "{:" not in out
+    assert '<a class="kb-image--remote" href="https://example.com/c.png">图片：损失（外部链接）</a>' in out
+    assert "<code>![x](https://example.com/x.png)</code>" in out

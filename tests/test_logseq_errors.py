@@ -52,9 +52,9 @@ PAGE_CASES = {
         "算法流程\n  + ![image.png](../assets/image_missing_1.png)",
         ["pages/Case.md:2: image not found: ../assets/image_missing_1.png (no file docs/assets/image_missing_1.png)"],
     ),
-    "image from another host": (
-        "![image.png](https://example.com/image_1689660463795_0.png)",
-        ["pages/Case.md:1: image from another host: https://example.com/image_1689660463795_0.png "
+    "image from another host, not over http(s)": (
+        "![image.png](ftp://example.com/image_1689660463795_0.png)",
+        ["pages/Case.md:1: image from another host: ftp://example.com/image_1689660463795_0.png "
          "(pages load nothing from the network: save it under docs/assets/)"],
     ),
     "unclosed display math": (
@@ -144,3 +144,16 @@ def test_messages_are_all_different():
 def test_what_looks_like_a_mistake_inside_code_or_math_is_not_one(text):
     _, problems, graph_problems = render_note(SRC, text)
     assert problems == [] and graph_problems == []
+
+
+@pytest.mark.parametrize("text", [
+    "![曲线](https://example.com/curve.png)",
+    "![曲线](https://example.com/curve.png){:height 120, :width 200}",
+    "![](https://example.com/curve.png \"曲线\"){:width 200}",
+])
+def test_an_image_from_another_host_over_http_is_no_error_but_a_link_to_it(text):
+    html, problems, graph_problems = render_note(SRC, text)
+    assert problems == [] and graph_problems == []
+    assert "<img" not in html and "{:" not in html and ":width" not in html
+    assert re.search(r'<a class="kb-image--remote" href="https://example.com/curve.png">图片：曲线（外部链接）</a>',
+                     html), html
