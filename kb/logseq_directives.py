@@ -5,8 +5,15 @@ example and custom blocks; Logseq shows NOTE, TIP, IMPORTANT, CAUTION and WARNIN
 admonitions):
 
 * ``QUOTE``: a block quote, its text rendered as Markdown;
-* ``NOTE``, ``TIP``, ``IMPORTANT``, ``CAUTION``, ``WARNING``: an admonition (Material's
-  ``admonition`` markup), its text rendered as Markdown;
+* ``NOTE``, ``TIP``, ``IMPORTANT``, ``CAUTION``, ``WARNING``, ``PINNED``: an admonition
+  (Material's ``admonition`` markup), its text rendered as Markdown;
+* ``CENTER``: its text rendered as Markdown, centred;
+* ``COMMENT``: not shown (mldoc reads it as a comment block, which Logseq does not render);
+* ``EXPORT backend``: text for another format (Logseq inserts ``html`` as it is): shown as
+  code, folded and labelled, so a page never takes HTML (or requests) from it unchecked;
+* any other name (``VERSE``, ``MYBLOCK``, ..): mldoc's custom block, which Logseq shows as a
+  ``<div>`` of that class with its text rendered as Markdown: so here, class
+  ``kb-custom kb-custom--name``;
 * ``SRC lang``: code in a fence (highlighted like any other code);
 * ``EXAMPLE``: verbatim text, shown as it is written (``<pre>``);
 * ``QUERY``: an advanced (datalog) query, which the site does not run: shown as code,
@@ -14,7 +21,7 @@ admonitions):
 
 Names are case-insensitive (``#+begin_quote``). A ``#+BEGIN_`` without its ``#+END_``,
 or one of another name, stays as written; so does one with words after a name other than
-``SRC`` (``#+BEGIN_QUOTE 引文``), which would otherwise lose them. Lines inside fenced code are code, never
+``SRC`` and ``EXPORT`` (``#+BEGIN_QUOTE 引文``), which would otherwise lose them. Lines inside fenced code are code, never
 a directive. The rewrite happens before Markdown runs, so ``#+BEGIN_QUOTE`` is never
 read as a tag (kb/links.py does not take ``#+`` for one either).
 """
@@ -25,7 +32,7 @@ import html
 import re
 from typing import Callable
 
-RE_BEGIN = re.compile(r"^[ \t]*#\+BEGIN_(?P<name>[A-Za-z]+)(?:[ \t]+(?P<args>.*?))?[ \t]*$", re.IGNORECASE)
+RE_BEGIN = re.compile(r"^[ \t]*#\+BEGIN_(?P<name>[A-Za-z][A-Za-z0-9_-]*)(?:[ \t]+(?P<args>.*?))?[ \t]*$", re.IGNORECASE)
 RE_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 # Admonitions: Logseq's name -> (Material's admonition type, title shown).
 ADMONITIONS = {
@@ -34,8 +41,9 @@ ADMONITIONS = {
     "IMPORTANT": ("info", "重要（Important）"),
     "CAUTION": ("danger", "小心（Caution）"),
     "WARNING": ("warning", "警告（Warning）"),
+    "PINNED": ("note kb-pinned", "置顶（Pinned）"),
 }
-KNOWN = {"QUOTE", "SRC", "EXAMPLE", "QUERY", *ADMONITIONS}
+WITH_ARGS = {"SRC", "EXPORT"}     # the words after the name are the language, the backend
 
 
 def _end_of(lines: list[str], start: int, name: str) -> int | None:
@@ -44,7 +52,7 @@ def _end_of(lines: list[str], start: int, name: str) -> int | None:
 
 
 def _rendered(name: str, args: str, body: list[str], stash: Callable[[str], str]) -> list[str]:
-    if name == "QUOTE" or name in ADMONITIONS:      # Markdown inside: directives may nest
+    if name not in ("SRC", "EXAMPLE", "QUERY", "COMMENT", "EXPORT"):    # Markdown inside: directives may nest
         body = rewrite("\n".join(body), stash).split("\n")
     if name == "QUOTE":
         return ["", *[f"> {line}".rstrip() for line in body], ""]
@@ -58,13 +66,23 @@ def _rendered(name: str, args: str, body: list[str], stash: Callable[[str], str]
         return ["", stash('<details class="kb-query kb-query--advanced"><summary>高级查询（advanced query），'
                           '站点上不执行</summary><pre><code>' + html.escape(chr(10).join(body)) + "</code></pre>"
                           "</details>"), ""]
+    if name == "COMMENT":
+        return [""]
+    if name == "EXPORT":
+        return ["", stash(f'<details class="kb-export"><summary>导出到 {html.escape(args.strip() or "？")} 的文本'
+                          '（export），站点上不插入</summary><pre><code>' + html.escape(chr(10).join(body))
+                          + "</code></pre></details>"), ""]
+    if name == "CENTER":
+        return ["", '<div class="kb-center" markdown="block">', "", *body, "", "</div>", ""]
+    if name not in ADMONITIONS:     # mldoc's custom block: a div of its class
+        return ["", f'<div class="kb-custom kb-custom--{name.lower()}" markdown="block">', "", *body, "", "</div>", ""]
     kind, title = ADMONITIONS[name]
     return ["", f'<div class="admonition {kind}" markdown="block">',
             f'<p class="admonition-title">{title}</p>', "", *body, "", "</div>", ""]
 
 
 def rewrite(text: str, stash: Callable[[str], str]) -> str:
-    """``text`` with each known ``#+BEGIN_NAME`` .. ``#+END_NAME`` turned into its Markdown or HTML."""
+    """``text`` with each ``#+BEGIN_NAME`` .. ``#+END_NAME`` turned into its Markdown or HTML."""
     if "#+" not in text:
         return text
     lines = text.split("\n")
@@ -84,9 +102,9 @@ def rewrite(text: str, stash: Callable[[str], str]) -> str:
             fence = fenced.group("fence")
         begin = RE_BEGIN.match(line)
         name = begin.group("name").upper() if begin else ""
-        if name != "SRC" and begin and begin.group("args"):
+        if name not in WITH_ARGS and begin and begin.group("args"):
             name = ""          # words after QUOTE, NOTE, ... would be lost: the line stays as written
-        end = _end_of(lines, i, name) if name in KNOWN else None
+        end = _end_of(lines, i, name) if name else None
         if end is None:
             out.append(line)
             i += 1

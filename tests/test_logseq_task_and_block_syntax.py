@@ -65,7 +65,17 @@ def test_task_syntax(text: str, expected: str):
     ("#+BEGIN_SRC\n``` x\n#+END_SRC", "````\n``` x\n````"),       # a longer fence around a fence
     ("```\n#+BEGIN_QUOTE\na\n#+END_QUOTE\n```", "```\n#+BEGIN_QUOTE\na\n#+END_QUOTE\n```"),
     ("#+BEGIN_QUOTE\na\n#+END_NOTE", "#+BEGIN_QUOTE\na\n#+END_NOTE"),
-    ("#+BEGIN_CENTER\na\n#+END_CENTER", "#+BEGIN_CENTER\na\n#+END_CENTER"),   # not one Logseq shows specially
+    # Logseq (frontend/components/block.cljs) shows CENTER centred, PINNED as an admonition, any other
+    # name (mldoc's custom block) as a div of that class, and no COMMENT.
+    ("#+BEGIN_CENTER\na\n#+END_CENTER", '<div class="kb-center" markdown="block">\n\na\n\n</div>'),
+    ("#+BEGIN_PINNED\na\n#+END_PINNED", '<div class="admonition note kb-pinned" markdown="block">\n'
+                                         '<p class="admonition-title">置顶（Pinned）</p>\n\na\n\n</div>'),
+    ("#+begin_verse\n#+BEGIN_QUOTE\na\n#+END_QUOTE\n#+end_verse",
+     '<div class="kb-custom kb-custom--verse" markdown="block">\n\n> a\n\n</div>'),
+    ("a\n#+BEGIN_COMMENT\n不显示\n#+END_COMMENT\nb", "a\n\nb"),
+    ("#+BEGIN_EXPORT html\n<b>\n#+END_EXPORT", '<<details class="kb-export"><summary>导出到 html 的文本（export），'
+                                              '站点上不插入</summary><pre><code>&lt;b&gt;</code></pre></details>>'),
+    ("#+BEGIN_CENTER\na\n#+END_VERSE", "#+BEGIN_CENTER\na\n#+END_VERSE"),
     ("#+BEGIN_EXAMPLE\n<b>&\n#+END_EXAMPLE", '<<pre class="kb-example">&lt;b&gt;&amp;</pre>>'),
     # Only SRC takes words after its name (the language); any other would lose them (found by
     # tests/test_note_properties.py): the line stays as written.
