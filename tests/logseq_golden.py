@@ -9,11 +9,15 @@ both resolve and be missing.
 Regenerate every ``.html`` after an intended change, then read the diff::
 
     .venv/bin/python -m tests.logseq_golden
+
+With ``--graph``, also the golden file of the whole fixture graph of
+tests/test_logseq_graph_end_to_end.py (imported and built by the README's commands, so slower).
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import markdown
@@ -89,11 +93,17 @@ def cases() -> list[Path]:
     return sorted(GOLDEN_DIR.glob("*.md"))
 
 
-def main() -> None:
+def main(args: list[str]) -> None:
     for case in cases():
         case.with_suffix(".html").write_text(render_case(case), encoding="utf-8")
         print(f"wrote {case.with_suffix('.html').relative_to(ROOT)}")
+    if "--graph" in args:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from test_logseq_graph_end_to_end import write_golden
+
+        with tempfile.TemporaryDirectory() as folder:
+            print(f"wrote {write_golden(Path(folder)).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -5,13 +5,19 @@ The graph is written here (Logseq's layout, ``:publishing/all-pages-public? true
 linted with ``python -m kb lint`` and built with ``mkdocs build --strict``; the built
 pages must hold no raw Logseq syntax outside code, and the cards of a page without a
 deck reach the default deck. Each construct's HTML is pinned by the golden cases
-(tests/golden/logseq/).
+(tests/golden/logseq/), and the article of every page the graph builds by one golden
+file, tests/golden/logseq_graph.html. Regenerate it after an intended change, then read
+the diff::
+
+    .venv/bin/python -m tests.logseq_golden --graph
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import ROOT, build_site, write_config
@@ -58,6 +64,13 @@ PAGES = {
         "  | BN | N |",
         "- **#重点** 视频 {{video https://example.com/bn.mp4}}，原文 ![paper.pdf](../assets/paper.pdf)",
         "- 图 ![fig](../assets/my figure.png)",
+        "- 外链图 ![曲线](https://example.com/curve.png){:height 120, :width 200}",
+        "- #+BEGIN_PINNED",
+        "  置顶：推理用滑动平均",
+        "  #+END_PINNED",
+        "- #+BEGIN_CENTER",
+        "  居中的一行",
+        "  #+END_CENTER",
         "- [^1]: 偏置被 BN 的 β 取代",
         "",
     ]),
@@ -78,8 +91,9 @@ PAGES = {
     "assets/paper.pdf": b"%PDF-1.4\n%%EOF\n",
     "assets/my figure.png": png(4, 4),
 }
-RAW = [r"\{\{", r"\}\}", r"#\+BEGIN", r"#\+END", r":LOGBOOK:", r"SCHEDULED:", r"\[#A\]", r"==", r"\^\^", r"~~",
-       r"\(\(", r"logseq\.order-list-type", r"collapsed::", r"\[\^1\]", r"\*\*#"]
+GOLDEN = Path(__file__).resolve().parent / "golden" / "logseq_graph.html"
+RAW = [r"!\[", r"\{:(height|width)", r"\{\{", r"\}\}", r"#\+BEGIN", r"#\+END", r":LOGBOOK:", r"SCHEDULED:",
+       r"\[#A\]", r"==", r"\^\^", r"~~", r"\(\(", r"logseq\.order-list-type", r"collapsed::", r"\[\^1\]", r"\*\*#"]
 
 
 def without_code(html: str) -> str:
@@ -88,30 +102,62 @@ def without_code(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
-def test_a_logseq_graph_imports_lints_and_builds_with_no_raw_syntax(tmp_path: Path):
-    graph = tmp_path / "graph"
+@dataclass
+class BuiltGraph:
+    imported: subprocess.CompletedProcess
+    linted: subprocess.CompletedProcess
+    build: subprocess.CompletedProcess
+    docs: Path
+    site: Path
+
+
+def build_graph(folder: Path) -> BuiltGraph:
+    """The fixture graph written under ``folder``, imported, linted and built by the README's commands."""
+    graph = folder / "graph"
     for name, data in PAGES.items():
         path = graph / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
     (graph / "logseq").mkdir()
     (graph / "logseq" / "config.edn").write_text(CONFIG, encoding="utf-8")
+    docs = folder / "docs"
+    imported = kb_command("import", str(graph), "--docs", str(docs), cwd=folder)
+    linted = kb_command("lint", "--docs", str(docs), cwd=folder)
+    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
+    (docs / "tags.md").write_bytes((ROOT / "docs" / "tags.md").read_bytes())
+    site = folder / "site"
+    build = build_site(site, write_config(folder, docs))
+    return BuiltGraph(imported, linted, build, docs, site)
 
-    docs = tmp_path / "docs"
-    imported = kb_command("import", str(graph), "--docs", str(docs), cwd=tmp_path)
+
+def articles(site: Path) -> str:
+    """The article of every page under pages/ in the built site, in path order, each under its path."""
+    out = []
+    for page in sorted((site / "pages").rglob("index.html")):
+        html = page.read_text(encoding="utf-8")
+        article = re.search(r"<article\b.*?</article>", html, re.DOTALL).group(0)
+        out.append(f"<!-- {page.relative_to(site).as_posix()} -->\n{article}\n")
+    return "\n".join(out)
+
+
+def write_golden(folder: Path) -> Path:
+    built = build_graph(folder)
+    assert built.build.returncode == 0, built.build.stdout + built.build.stderr
+    GOLDEN.write_text(articles(built.site), encoding="utf-8")
+    return GOLDEN
+
+
+def test_a_logseq_graph_imports_lints_and_builds_with_no_raw_syntax(tmp_path: Path):
+    built = build_graph(tmp_path)
+    imported, linted, build, docs, site = built.imported, built.linted, built.build, built.docs, built.site
     assert imported.returncode == 0, imported.stdout
     assert re.search(r"^skipped +graph pages/drafts/草稿\.md: hidden by :hidden", imported.stdout, re.M)
     assert re.search(r"^skipped +graph whiteboards/白板\.tldr: a whiteboard", imported.stdout, re.M)
     assert (docs / "assets" / "my figure.png").is_file() and (docs / "assets" / "paper.pdf").is_file()
 
-    linted = kb_command("lint", "--docs", str(docs), cwd=tmp_path)
     assert linted.returncode == 0, linted.stdout
     assert " 0 errors" in linted.stdout or linted.stdout.strip().splitlines()[-1].startswith("0 errors")
 
-    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
-    (docs / "tags.md").write_bytes((ROOT / "docs" / "tags.md").read_bytes())
-    site = tmp_path / "site"
-    build = build_site(site, write_config(tmp_path, docs))
     assert build.returncode == 0, build.stdout + build.stderr
     for page in ("归一化", "引用"):
         html = (site / "pages" / page / "index.html").read_text(encoding="utf-8")
@@ -127,3 +173,8 @@ def test_a_logseq_graph_imports_lints_and_builds_with_no_raw_syntax(tmp_path: Pa
     assert '<span class="kb-macro kb-macro--embed">嵌入（embed）：归一化</span>' in backlinks
     cards = json.loads((site / "cards.json").read_text(encoding="utf-8"))["cards"]
     assert [(card["page"], card["deck"]) for card in cards] == [("引用", "Default")]
+    graph_page = (site / "pages" / "归一化" / "index.html").read_text(encoding="utf-8")
+    assert "图片：曲线（外部链接）" in graph_page and "kb-pinned" in graph_page and "kb-center" in graph_page
+    assert articles(site) == GOLDEN.read_text(encoding="utf-8"), (
+        "the graph renders differently from tests/golden/logseq_graph.html: if intended, regenerate it with "
+        ".venv/bin/python -m tests.logseq_golden --graph and read the diff")
