@@ -1,6 +1,6 @@
 """Nothing in the repository reads a path outside its own tree.
 
-A clone from GitHub has nothing beside it: a test that read ``../shared/…`` passed on a
+A clone from GitHub has nothing beside it: a test that read a folder beside the checkout passed on a
 developer's machine and failed in the GitHub workflow. These tests read every tracked file
 and fail, naming file and line, when one names a path that leaves the repository:
 
@@ -192,13 +192,13 @@ def test_no_other_file_names_a_relative_path_out_of_the_repository(files):
 # The checks themselves, on the mistakes they exist for.
 
 @pytest.mark.parametrize("source", [
-    'SEED = ROOT.parent / "shared" / "seeds" / "000.txt"',
-    'SEED = Path(__file__).resolve().parents[2] / "shared"',
-    'p = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "shared")',
+    'SEED = ROOT.parent / "beside" / "seeds" / "000.txt"',
+    'SEED = Path(__file__).resolve().parents[2] / "beside"',
+    'p = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "beside")',
     'p = Path(__file__).parent.parent.parent',
-    'p = ROOT / ".." / "shared"',
-    'p = Path("../shared/seeds")',
-    'open(Path("../shared/notes/facts.md"))',
+    'p = ROOT / ".." / "beside"',
+    'p = Path("../beside/seeds")',
+    'open(Path("../beside/notes/facts.md"))',
 ])
 def test_python_paths_above_the_root_are_found(source):
     module = "ROOT = Path(__file__).resolve().parent.parent\n" + source + "\n"
@@ -221,17 +221,17 @@ def test_paths_inside_the_root_and_urls_are_not_flagged(source):
 
 def test_text_paths_are_resolved_from_where_they_are_read():
     assert text_escapes("docs/pages/a.md", "![x](../assets/x.png)") == []
-    assert text_escapes("docs/pages/a.md", "![x](../../../shared/x.png)") == \
-        ["docs/pages/a.md:1: ../../../shared/x.png"]
+    assert text_escapes("docs/pages/a.md", "![x](../../../beside/x.png)") == \
+        ["docs/pages/a.md:1: ../../../beside/x.png"]
     assert text_escapes("README.md", "images from `../assets/`") == []     # prose, not a link
-    assert text_escapes("README.md", "[seed](../shared/seeds/x.txt)") == ["README.md:1: ../shared/seeds/x.txt"]
-    assert text_escapes("Makefile", "\tcat ../shared/seeds/x.txt") == ["Makefile:1: ../shared/seeds/x.txt"]
-    assert text_escapes(".github/workflows/site.yml", "run: ls ../shared") == \
-        [".github/workflows/site.yml:1: ../shared"]
+    assert text_escapes("README.md", "[seed](../beside/seeds/x.txt)") == ["README.md:1: ../beside/seeds/x.txt"]
+    assert text_escapes("Makefile", "\tcat ../beside/seeds/x.txt") == ["Makefile:1: ../beside/seeds/x.txt"]
+    assert text_escapes(".github/workflows/site.yml", "run: ls ../beside") == \
+        [".github/workflows/site.yml:1: ../beside"]
 
 
 def test_private_absolute_paths_are_found_but_urls_are_not():
-    assert private_absolute_paths("a.py", 'SEED = "/work/shared/seeds/x.txt"')
+    assert private_absolute_paths("a.py", 'SEED = "/work/beside/seeds/x.txt"')
     assert private_absolute_paths("a.md", "see /home/being/graph/pages")
     assert private_absolute_paths("a.py", r'p = "C:\\Users\\being\\graph"')
     assert private_absolute_paths("a.md", "https://github.com/work/repo and ~/logseq-graph") == []
