@@ -64,7 +64,7 @@ HIDDEN_PROPERTIES = {
 # The file name may hold spaces (Logseq writes them as they are) or %20; a "title" is not part of it.
 RE_IMAGE = re.compile(r'(?P<head>!\[[^\]\n]*\]\()(?P<path>/assets/[^)\n]*?|\.\./assets/[^)\n]*?)'
                       r'(?P<tail>(?:[ \t]+"[^"\n]*")?[ \t]*\))'
-                      r"(?P<size>\{:(?:height|width)[^}\n]*\})?")
+                      rf"(?P<size>{remote_images.SIZE_SUFFIX})?")
 RE_LOGSEQ_SIZE = re.compile(r":(?P<key>height|width)\s+(?P<value>\d+)")
 RE_LEADING_NUMBER = re.compile(r"^(?P<number>\d+)(?P<mark>[.)])(?=\s)")
 RE_HEADING = re.compile(r"^#{1,6}\s")
@@ -72,7 +72,7 @@ RE_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 # A line starting with "#tag": Python-Markdown would make it a heading, Logseq a tag.
 RE_LEADING_TAG = re.compile(r"^(?=#[^\s#])", re.MULTILINE)
 # An image of the notes with Logseq's size after it, e.g. "![a](/assets/x.png){:height 200, :width 300}".
-RE_SIZED_IMAGE = re.compile(RE_CARD_IMAGE.pattern + r"(?P<size>\{:(?:height|width)[^}\n]*\})?")
+RE_SIZED_IMAGE = re.compile(RE_CARD_IMAGE.pattern + rf"(?P<size>{remote_images.SIZE_SUFFIX})?")
 FOLD = '<details class="card-answer" markdown="block">'
 
 

@@ -14,8 +14,11 @@ import html
 import posixpath
 import re
 
+# Logseq's size written right after an image: "{:height 120, :width 200}" (kb/block_render.py
+# reads it for the notes' own images).
+SIZE_SUFFIX = r"\{:(?:height|width)[^}\n]*\}"
 RE_REMOTE_IMAGE = re.compile(r'!\[(?P<alt>[^\]\n]*)\]\((?P<url>https?://[^)\s]+)(?:[ \t]+"(?P<title>[^"\n]*)")?'
-                             r"[ \t]*\)(?:\{:(?:height|width)[^}\n]*\})?", re.IGNORECASE)
+                             rf"[ \t]*\)(?:{SIZE_SUFFIX})?", re.IGNORECASE)
 
 
 def link_html(match: re.Match[str]) -> str:
