@@ -55,8 +55,8 @@ build: deps
 # Publish without GitHub Actions: build and push to the gh-pages branch of `origin`.
 # SITE_URL and REPO_URL default to the GitHub Pages address of `origin`.
 deploy: deps
-	site="$${SITE_URL:-$$($(BIN)/python -m kb.github_pages site-url)}" && \
-	repo="$${REPO_URL:-$$($(BIN)/python -m kb.github_pages repo-url)}" && \
+	site="$${SITE_URL:-$$($(BIN)/python -m kb.site.github_pages site-url)}" && \
+	repo="$${REPO_URL:-$$($(BIN)/python -m kb.site.github_pages repo-url)}" && \
 	SITE_URL="$$site" REPO_URL="$$repo" $(BIN)/mkdocs gh-deploy --strict --force --no-history
 
 # --- checks ----------------------------------------------------------------
@@ -66,7 +66,7 @@ test: deps browser-deps
 
 # Measure build time, page weight, review latency, test time; writes docs/metrics.md.
 bench: deps browser-deps
-	$(BIN)/python -m kb.bench
+	$(BIN)/python -m kb.tools.bench
 
 # Prove the BatchNorm tests bite: each classic mistake applied to a copy must fail them.
 mutants: deps
@@ -75,7 +75,7 @@ mutants: deps
 # Re-run every notebook under docs/ top to bottom and save its outputs (the site shows
 # the committed outputs; the tests fail when they are not what the code produces).
 notebooks: deps
-	$(BIN)/python -m kb.notebooks
+	$(BIN)/python -m kb.notebooks.run
 
 clean:
 	rm -rf site .cache test-output

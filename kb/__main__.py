@@ -1,11 +1,11 @@
 """The knowledge base's command line: ``python -m kb import|lint|stats``.
 
 * ``import GRAPH_DIR``: copy the public pages of a Logseq graph, and their images,
-  into ``docs/`` (kb/logseq_import.py);
+  into ``docs/`` (kb/tools/logseq_import.py);
 * ``lint [PATHS]``: the notes' problems with ``file:line``, the same checks as the
-  strict build (kb/lint.py);
+  strict build (kb/tools/lint.py);
 * ``stats``: cards by type, links in and out and included snippet sections, per
-  page and per deck (kb/stats.py).
+  page and per deck (kb/tools/stats.py).
 
 ``python -m kb COMMAND --help`` explains each one.
 """
@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from kb.paths import ROOT
 DOCS_DIR = ROOT / "docs"
 
 
@@ -90,12 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "import":
-        from kb.logseq_import import run_import
+        from kb.tools.logseq_import import run_import
         return run_import(args.graph, args.docs, dry_run=args.dry_run, force=args.force)
     if args.command == "lint":
-        from kb.lint import run_lint
+        from kb.tools.lint import run_lint
         return run_lint(args.paths, args.docs)
-    from kb.stats import run_stats
+    from kb.tools.stats import run_stats
     return run_stats(args.docs)
 
 

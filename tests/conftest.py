@@ -50,8 +50,8 @@ def build_site(site_dir: Path, config: Path = ROOT / "mkdocs.yml",
 
 def write_config(folder: Path, docs_dir: Path, extra: str = "") -> Path:
     """A mkdocs.yml in ``folder`` that inherits the project's config for ``docs_dir``,
-    with all of the site machinery (kb/site_config.py)."""
-    from kb import site_config
+    with all of the site machinery (kb/site/site_config.py)."""
+    from kb.site import site_config
 
     return site_config.write_inheriting(folder, docs_dir, extra)
 

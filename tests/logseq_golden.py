@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kb.graph import build_graph  # noqa: E402
-from kb.logseq import LogseqExtension  # noqa: E402
+from kb.logseq.extension import LogseqExtension  # noqa: E402
+from kb.notes.graph import build_graph  # noqa: E402
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden" / "logseq"
 DOCS_DIR = ROOT / "docs"

@@ -1,4 +1,4 @@
-"""kb/anki_export.py: the .apkg imported by Anki itself (the `anki` PyPI package, headless)."""
+"""kb/cards/anki.py: the .apkg imported by Anki itself (the `anki` PyPI package, headless)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from kb import anki_export
-from kb.cards import extract_notes
+from kb.cards import anki as anki_export
+from kb.cards.extract import extract_notes
 from test_cards import SEED_CARD_LINES, outline_of, page
 
 import anki.collection as anki_collection  # noqa: E402 - pinned in requirements.txt

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import anki_export
+from kb.cards import anki as anki_export
 
 COMMIT_TIME = 1_700_000_000
 LATER = COMMIT_TIME + 86_400

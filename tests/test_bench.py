@@ -1,4 +1,4 @@
-"""kb/bench.py: the results table, the explanations of missed budgets, kb's timing, that
+"""kb/tools/bench.py: the results table, the explanations of missed budgets, kb's timing, that
 docs/metrics.md is what the bench makes of docs/metrics.json, and that every page type
 it measures exists."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import bench
+from kb.tools import bench
 
 
 def results(previous=None, **metrics):
@@ -95,13 +95,13 @@ def test_only_the_hook_modules_functions_are_timed():
 
     hook = types.SimpleNamespace(on_page_markdown=on_page_markdown)
     events = {"page_markdown": [plugin_handler, on_page_markdown], "post_build": []}
-    config = types.SimpleNamespace(hooks={"kb/hooks.py": hook},
+    config = types.SimpleNamespace(hooks={"kb/site/hooks.py": hook},
                                    plugins=types.SimpleNamespace(events=events))
     timer = bench.KbTimer()
     bench._time_hooks(config, timer)
     assert events["page_markdown"][0] is plugin_handler
     assert events["page_markdown"][1]("x") == "x!"
-    assert set(timer.seconds) == {"kb/hooks.py on_page_markdown"}
+    assert set(timer.seconds) == {"kb/site/hooks.py on_page_markdown"}
 
 
 def test_metrics_page_is_what_the_bench_makes_of_the_json():
@@ -124,7 +124,7 @@ def test_every_measured_page_type_is_built(built_site: Path):
 
 def test_metrics_page_is_generated_and_in_the_site(built_site: Path):
     source = bench.RESULTS_PAGE.read_text(encoding="utf-8")
-    assert "本页由 `kb/bench.py` 从 `metrics.json` 生成" in source
+    assert "本页由 `kb/tools/bench.py` 从 `metrics.json` 生成" in source
     assert (built_site / "metrics" / "index.html").is_file()
 
 
@@ -175,7 +175,7 @@ def test_a_run_without_graphs_says_how_to_measure_them():
 
 
 def test_graph_sizes_are_read_from_a_comma_list():
-    from kb import graph_bench
+    from kb.tools import graph_bench
     assert graph_bench.sizes_from("250, 500,1000") == [250, 500, 1000]
     assert graph_bench.sizes_from("") == []
     for bad in ("250;500", "0", "-5", "abc"):
@@ -184,7 +184,7 @@ def test_graph_sizes_are_read_from_a_comma_list():
 
 
 def test_graph_sizes_come_from_the_environment_else_the_default(monkeypatch):
-    from kb import graph_bench
+    from kb.tools import graph_bench
     monkeypatch.delenv(graph_bench.SIZES_ENV, raising=False)
     assert graph_bench.default_sizes() == [250, 500, 1000]
     monkeypatch.setenv(graph_bench.SIZES_ENV, "20")
@@ -192,7 +192,7 @@ def test_graph_sizes_come_from_the_environment_else_the_default(monkeypatch):
 
 
 def test_slope_is_the_least_squares_line():
-    from kb import graph_bench
+    from kb.tools import graph_bench
     assert graph_bench.slope([(100, 7.0), (300, 17.0), (200, 12.0)]) == pytest.approx(0.05)
     # 1, 2, 4 over 0, 1, 2: the line through them rises 1.5 per step.
     assert graph_bench.slope([(0, 1.0), (1, 2.0), (2, 4.0)]) == pytest.approx(1.5)
@@ -215,7 +215,7 @@ def fake_search_site(site: Path, langs: list[str], scripts: dict[str, bytes]) ->
 
 
 def test_search_download_counts_the_index_worker_and_the_languages_scripts(tmp_path):
-    from kb import graph_bench
+    from kb.tools import graph_bench
     scripts = {"lunr.stemmer.support.min.js": b"s" * 2048, "lunr.zh.min.js": b"z" * 4096,
                "lunr.ja.min.js": b"j" * 9999, "lunr.multi.min.js": b"u" * 3000}
     fake_search_site(tmp_path / "zh", ["zh"], scripts)

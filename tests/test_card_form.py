@@ -1,4 +1,4 @@
-"""Card-form warnings of ``python -m kb lint`` (kb/card_form.py) and their counts in ``kb stats``.
+"""Card-form warnings of ``python -m kb lint`` (kb/cards/form.py) and their counts in ``kb stats``.
 
 Each check is pinned by a card that warns and a near card that does not, planted in a
 small docs folder; expected lines are found by each card's own text (``line_of``).
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.stats import collect
+from kb.tools.stats import collect
 from test_lint import kb_command, line_of, parse
 
 FORM = "\n".join([

@@ -1,4 +1,4 @@
-"""kb/cloze.py, kb/occlusion.py, kb/cards.py, kb/card_html.py: flashcards read from the notes.
+"""kb/cards/cloze.py, kb/cards/occlusion.py, kb/cards/extract.py, kb/cards/render.py: flashcards read from the notes.
 
 The golden tests use the card lines of the original note (tests/fixtures/original-note/),
 copied here with their line numbers, and list the cards they must make.
@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from kb import card_html, occlusion
-from kb.cards import PageInfo, extract_notes
-from kb.cloze import CardSyntaxError, find_clozes
-from kb.outline import parse_outline
+from kb.cards import occlusion
+from kb.cards import render as card_html
+from kb.cards.cloze import CardSyntaxError, find_clozes
+from kb.cards.extract import PageInfo, extract_notes
+from kb.notes.outline import parse_outline
 
 # The original note as the site has it (verbatim; tests/test_logseq_site.py compares it with the seed).
 SEED = Path(__file__).resolve().parents[1] / "docs" / "pages" / "Batch Normalization.md"

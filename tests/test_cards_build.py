@@ -1,4 +1,4 @@
-"""kb/cards_hooks.py: cards.json, the .apkg and ts-fsrs in the built site; card errors fail the strict build."""
+"""kb/site/cards_hooks.py: cards.json, the .apkg and ts-fsrs in the built site; card errors fail the strict build."""
 
 from __future__ import annotations
 
@@ -38,10 +38,10 @@ def test_every_card_of_the_original_note_is_in_cards_json(built_site):
 
 
 def test_math_in_cards_is_rendered_and_kept_as_tex_for_anki():
-    from kb import katex
-    from kb.cards import PageInfo, extract_notes
-    from kb.cards_hooks import card_records
-    from kb.outline import parse_outline
+    from kb.site import katex
+    from kb.cards.extract import PageInfo, extract_notes
+    from kb.site.cards_hooks import card_records
+    from kb.notes.outline import parse_outline
 
     notes, errors = extract_notes(parse_outline(
         "+ 方差\n  + 无偏估计 :-> $\\frac{m}{m-1} E_{B}[\\sigma_{B}^2]$\n  + 均值是 {{c1 $\\mu_B$}}"),
@@ -84,8 +84,8 @@ def test_strict_build_fails_on_a_card_error_and_names_file_and_line(tmp_path):
     config.write_text(
         f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
         f"docs_dir: {docs}\n"
-        f"hooks: [{ROOT / 'kb' / 'hooks.py'}, {ROOT / 'kb' / 'cards_hooks.py'}]\n"
-        f"theme: {{custom_dir: {ROOT / 'kb' / 'theme'}}}\n"
+        f"hooks: [{ROOT / 'kb' / 'site' / 'hooks.py'}, {ROOT / 'kb' / 'site' / 'cards_hooks.py'}]\n"
+        f"theme: {{custom_dir: {ROOT / 'kb' / 'site' / 'theme'}}}\n"
         "edit_uri: ''\n"
         "plugins: [search: {lang: zh}]\n",
         encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Errata (kb/errata.py): a note corrected beside itself, on its page, in its cards, on the 勘误 page.
+"""Errata (kb/cards/errata.py): a note corrected beside itself, on its page, in its cards, on the 勘误 page.
 
 A small site with one note and one erratum file of each kind is built once, strictly.
 Expected lines are found by each block's own text (``line_of``), never taken from the
@@ -18,8 +18,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import build_site, write_config
-from kb.cards import PageInfo, extract_notes
-from kb.outline import parse_outline
+from kb.cards.extract import PageInfo, extract_notes
+from kb.notes.outline import parse_outline
 from test_lint import kb_command, line_of, parse
 
 DECK = "test/Errata"
@@ -246,7 +246,7 @@ def test_lint_checks_the_corrected_cards_not_the_replaced_ones(tmp_path: Path):
 
 
 def test_stats_counts_the_cards_with_errata_applied_and_the_errata_by_kind(tmp_path: Path):
-    from kb.stats import collect
+    from kb.tools.stats import collect
 
     [page] = collect(make_docs(tmp_path)).pages
     assert dict(page.errata) == {"wrong": 1, "imprecise": 1, "card": 1, "typo": 1}

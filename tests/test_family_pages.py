@@ -18,10 +18,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import ROOT
-from kb.cards import PageInfo, extract_notes
-from kb.frontmatter import read_front_matter
-from kb.outline import parse_outline
-from kb.page_names import dest_uri_for_title, filename_for_title
+from kb.cards.extract import PageInfo, extract_notes
+from kb.notes.frontmatter import read_front_matter
+from kb.notes.outline import parse_outline
+from kb.notes.page_names import dest_uri_for_title, filename_for_title
 
 DOCS = ROOT / "docs"
 PAGES = [

@@ -1,4 +1,4 @@
-"""kb/graph_generator.py: the generated graph is the same for the same seed, differs for
+"""kb/tools/graph_generator.py: the generated graph is the same for the same seed, differs for
 another, and builds strictly with all of the site machinery into a site whose cards,
 images, notes and links are the ones the generator says it wrote."""
 
@@ -13,7 +13,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import build_site
-from kb import graph_generator, learning_path
+from kb.site import learning_path
+from kb.tools import graph_generator
 
 NOTES = 20
 

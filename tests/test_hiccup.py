@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.hiccup import render
+from kb.logseq.hiccup import render
 
 
 @pytest.mark.parametrize("source, expected", [

@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, build_site, write_config
-from kb.cards import PageInfo, extract_notes
-from kb import learning_path
-from kb.graph import read_note
-from kb.lint import card_body
-from kb.outline import parse_outline
+from kb.cards.extract import PageInfo, extract_notes
+from kb.notes.graph import read_note
+from kb.notes.outline import parse_outline
+from kb.site import learning_path
+from kb.tools.lint import card_body
 
 DOCS_PAGES = ROOT / "docs" / "pages"
 # The public pages of the fixture graph below (a journal among them), by title.
@@ -120,7 +120,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def card_ids(docs: Path) -> dict[str, list[str]]:
-    """Every card id of every imported note, read with kb/cards.py as the build reads them."""
+    """Every card id of every imported note, read with kb/cards/extract.py as the build reads them."""
     ids = {}
     for path in sorted((docs / "pages").glob("*.md")):
         text = path.read_text(encoding="utf-8")
@@ -369,7 +369,7 @@ def test_imported_graph_builds_the_same_pages_as_the_checked_in_docs(built_site:
         page = Path(note.dest_uri)
         # Same article: outline, math, cards, images and linked references (the fixture pages
         # link only to each other, so the checked-in pages' backlinks are the same).
-        # A page without `updated:` shows its last git commit date (kb/page_meta.py), which a copy
+        # A page without `updated:` shows its last git commit date (kb/site/page_meta.py), which a copy
         # outside the repository cannot have: only that aside is left out of the comparison then.
         from_git = "updated" not in note.front.meta
         imported, checked_in = (article((where / page).read_text(encoding="utf-8"), from_git)

@@ -19,7 +19,7 @@ import pytest
 from conftest import ROOT, build_site, write_config
 from test_import import kb_command, png
 
-from kb.graph_macros import expand, split_arguments
+from kb.notes.graph_macros import expand, split_arguments
 
 
 def write_graph(root: Path, files: dict[str, str | bytes], config: str | None = None) -> Path:

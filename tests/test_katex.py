@@ -1,11 +1,11 @@
-"""kb/katex.py: build-time math rendering, its errors, and notebook clean-up."""
+"""kb/site/katex.py: build-time math rendering, its errors, and notebook clean-up."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import build_site, write_config
-from kb import katex
+from kb.site import katex
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import pytest
 
 from conftest import ROOT
-from kb import learning_path
+from kb.site import learning_path
 from test_browser import LOCAL_HOSTS, browser  # noqa: F401 - fixture: Chromium
 from test_review_browser import NEW_PER_DAY, STORAGE_KEY, cards_json, counts, stored
 

@@ -1,4 +1,4 @@
-"""The learning path (learning-path.yml, kb/learning_path.py): every note on it, once, in
+"""The learning path (learning-path.yml, kb/site/learning_path.py): every note on it, once, in
 teaching order; the home page, the navigation, 上一篇 / 下一篇 and the review queue follow it.
 """
 
@@ -13,8 +13,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import ROOT
-from kb import learning_path, page_names
-from kb.graph import build_graph
+from kb.notes import page_names
+from kb.notes.graph import build_graph
+from kb.site import learning_path
 
 PAGES_DIR = ROOT / "docs" / "pages"
 

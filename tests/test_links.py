@@ -1,10 +1,10 @@
-"""Link check of the built site (kb/linkcheck.py): internal links and anchors resolve."""
+"""Link check of the built site (kb/tools/linkcheck.py): internal links and anchors resolve."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kb import linkcheck
+from kb.tools import linkcheck
 
 
 def write(site: Path, rel: str, html: str) -> None:

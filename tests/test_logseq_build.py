@@ -30,7 +30,7 @@ def write_site(root: Path, pages: dict[str, str]) -> Path:
         "strict: true\n"
         "theme:\n  name: material\n  language: zh\n  font: false\n"
         "plugins:\n  - tags\n"
-        f"hooks:\n  - {ROOT / 'kb' / 'logseq_hooks.py'}\n"
+        f"hooks:\n  - {ROOT / 'kb' / 'site' / 'logseq_hooks.py'}\n"
         + extensions,
         encoding="utf-8")
     return config

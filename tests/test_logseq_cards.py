@@ -1,4 +1,4 @@
-"""Cards of a Logseq note show what its page shows (kb/card_text.py): the graph's macros expanded,
+"""Cards of a Logseq note show what its page shows (kb/cards/text.py): the graph's macros expanded,
 task markers, priorities and planned dates rendered, the logbook gone, Logseq's highlights and
 strike-through, block references as the referenced block's text; in cards.json and in the Anki
 package alike."""

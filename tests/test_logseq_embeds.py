@@ -12,8 +12,8 @@ import markdown
 
 from logseq_golden import DOCS_DIR, render_note, site_markdown_extensions
 
-from kb.graph import build_graph
-from kb.logseq import LogseqExtension
+from kb.logseq.extension import LogseqExtension
+from kb.notes.graph import build_graph
 
 BLOCK_ID = "6721b8a2-0000-4000-8000-0000000000e1"
 
@@ -86,7 +86,7 @@ def test_embedded_copies_claim_no_line_and_no_id_of_the_embedding_page():
 
 
 def test_the_embedding_pages_errata_stay_on_its_own_blocks():
-    from kb import errata
+    from kb.cards import errata
     # Case.md line 1 is corrected; Source.md's line 1, embedded on Case, is not.
     case = "- 正文块有误\n- {{embed [[Source]]}}\n"
     pages = {"pages/Source.md": "- 被嵌入页的第一块\n", "pages/Case.md": case}

@@ -14,8 +14,8 @@ import pytest
 from logseq_golden import render_note
 from test_import import png
 
-from kb.asset_links import rewrite
-from kb.katex import KatexRenderer
+from kb.logseq.asset_links import rewrite
+from kb.site.katex import KatexRenderer
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -6,8 +6,8 @@ import markdown
 
 from logseq_golden import render_note, site_markdown_extensions
 
-from kb.footnotes import take_definitions
-from kb.outline import parse_outline
+from kb.logseq.footnotes import take_definitions
+from kb.notes.outline import parse_outline
 
 
 def test_definitions_leave_the_blocks_and_code_keeps_its_text():

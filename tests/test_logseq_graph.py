@@ -1,11 +1,11 @@
-"""kb/page_names.py and kb/graph.py: which page a name means, who links where, what is missing."""
+"""kb/notes/page_names.py and kb/notes/graph.py: which page a name means, who links where, what is missing."""
 
 from __future__ import annotations
 
 import pytest
 
-from kb import page_names
-from kb.graph import build_graph
+from kb.notes import page_names
+from kb.notes.graph import build_graph
 
 
 @pytest.mark.parametrize("src_uri, title", [

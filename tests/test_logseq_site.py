@@ -14,10 +14,10 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from conftest import ROOT
-from kb.dollar_math import find_math
-from kb.frontmatter import read_front_matter
-from kb.links import find_references
-from kb.outline import Block, parse_outline, walk
+from kb.notes.dollar_math import find_math
+from kb.notes.frontmatter import read_front_matter
+from kb.notes.links import find_references
+from kb.notes.outline import Block, parse_outline, walk
 
 # The owner's export of the note, kept in the repository (its README says where it came from).
 SEED = ROOT / "tests" / "fixtures" / "original-note" / "Batch Normalization.md"

@@ -1,17 +1,17 @@
 """Logseq syntax that is not Markdown, read as Logseq reads it (the golden files pin the HTML).
 
 Here: what the link graph makes of it (no bogus tags or links, so no bogus tag pages
-or "not written yet" errors), and the rewrites of kb/logseq_tasks.py and
-kb/logseq_directives.py on their own.
+or "not written yet" errors), and the rewrites of kb/notes/tasks.py and
+kb/logseq/directives.py on their own.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from kb.graph import build_graph
-from kb.logseq_directives import rewrite as rewrite_directives
-from kb.logseq_tasks import rewrite as rewrite_tasks
+from kb.logseq.directives import rewrite as rewrite_directives
+from kb.notes.graph import build_graph
+from kb.notes.tasks import rewrite as rewrite_tasks
 
 NOTE = """\
 - TODO [#A] 写笔记 #真的标签

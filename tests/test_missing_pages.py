@@ -1,6 +1,6 @@
 """The pages the notes link to but nobody has written yet: a pinned list that can only shrink.
 
-The build logs this list and writes it to ``site/not-written-yet.json`` (kb/logseq_hooks.py).
+The build logs this list and writes it to ``site/not-written-yet.json`` (kb/site/logseq_hooks.py).
 A new link to a missing page fails here: write the page, or fix the link. A page that
 gets written must also come off ``PINNED``, so the list always says where the site stands.
 The content work brings it to zero.

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from conftest import ROOT, build_site, write_config
 
-from kb.graph import build_graph
-from kb.missing_pages import missing_pages_mode
+from kb.notes.graph import build_graph
+from kb.notes.missing_pages import missing_pages_mode
 
 NOTES = {
     "pages/Linking.md": "- 见 [[Unwritten Page]] 和 [[Private]]\n",

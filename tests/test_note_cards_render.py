@@ -1,4 +1,4 @@
-"""Card blocks on a note page (kb/block_render.py + kb/logseq.py), rendered with the site's Markdown.
+"""Card blocks on a note page (kb/logseq/block_render.py + kb/logseq/extension.py), rendered with the site's Markdown.
 
 What the golden files show for the original note's lines, here for the rest of the
 syntax: ``:<-`` and ``:<->``, ``#reversed``, hints, sized occlusion images, card

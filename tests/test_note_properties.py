@@ -3,8 +3,8 @@ and every block's text reaches the page.
 
 Each note is written to a file (with LF or CRLF line ends) and read back as the build and
 lint read it; then it goes through the four stages the strict build runs on a note:
-the outline parser, the Markdown extension (kb/logseq.py, as in the golden tests) and KaTeX,
-card extraction (kb/cards.py, as the cards hook calls it) and ``kb lint``. A stage may report
+the outline parser, the Markdown extension (kb/logseq/extension.py, as in the golden tests) and KaTeX,
+card extraction (kb/cards/extract.py, as the cards hook calls it) and ``kb lint``. A stage may report
 problems, each starting with the note's path and a line of the file; it may raise nothing.
 Each block starts with a word of its own (``blk<n>x``) that the rendered HTML must hold.
 
@@ -28,11 +28,12 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from logseq_golden import FIXTURE_PAGES, render_note
 
-from kb import katex, page_meta
-from kb.cards import PageInfo, extract_notes
-from kb.frontmatter import read_front_matter
-from kb.lint import card_body, lint
-from kb.outline import parse_outline
+from kb.cards.extract import PageInfo, extract_notes
+from kb.notes.frontmatter import read_front_matter
+from kb.notes.outline import parse_outline
+from kb.site import katex
+from kb.site import page_meta
+from kb.tools.lint import card_body, lint
 
 IMAGE = "image_1724172031817_0.png"             # an image of the site, for occlusion data
 NOTE_URI = "pages/Generated Note.md"

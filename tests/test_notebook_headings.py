@@ -1,8 +1,8 @@
-"""kb/notebook_headings.py: notebook headings and their table of contents share real anchors."""
+"""kb/notebooks/headings.py: notebook headings and their table of contents share real anchors."""
 
 from dataclasses import dataclass, field
 
-from kb.notebook_headings import align_heading_ids
+from kb.notebooks.headings import align_heading_ids
 
 
 @dataclass

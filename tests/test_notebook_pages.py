@@ -18,7 +18,8 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT
-from kb import notebook_pages, notebooks
+from kb.notebooks import pages as notebook_pages
+from kb.notebooks import run as notebooks
 
 NOTEBOOK_PAGES = [p.relative_to(ROOT / "docs").with_suffix("").as_posix() + "/"
                   for p in notebooks.notebook_paths()]

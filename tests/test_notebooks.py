@@ -3,7 +3,7 @@
 The site shows the outputs stored in each .ipynb (mkdocs-jupyter, ``execute: false``),
 so the build stays fast; these tests keep those outputs honest. Each notebook is run
 once, in a fresh kernel, and its fresh outputs are compared with the committed ones
-(``kb.notebooks.compare_outputs``): printed text exactly, figures by pixels. A notebook
+(``kb.notebooks.run.compare_outputs``): printed text exactly, figures by pixels. A notebook
 whose code changed without ``make notebooks`` fails here.
 """
 
@@ -22,7 +22,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from PIL import Image
 
 from conftest import ROOT
-from kb import notebooks
+from kb.notebooks import run as notebooks
 
 NOTEBOOKS = notebooks.notebook_paths()
 EXPERIMENTS = [p for p in NOTEBOOKS if p.parent.name == "experiments" and p.name[:2].isdigit()]
@@ -178,7 +178,7 @@ def test_the_command_saves_outputs_and_check_reports_stale_ones(tmp_path: Path):
     nb = new_notebook(cells=[new_code_cell("x = 6 * 7"), new_code_cell("print(x)")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
-    command = [sys.executable, "-m", "kb.notebooks"]
+    command = [sys.executable, "-m", "kb.notebooks.run"]
 
     run = subprocess.run(command + [str(path)], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

@@ -1,11 +1,11 @@
-"""kb/outline.py: how a Logseq page body nests into blocks (facts.md, "The note's outline")."""
+"""kb/notes/outline.py: how a Logseq page body nests into blocks (facts.md, "The note's outline")."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kb.frontmatter import read_front_matter
-from kb.outline import Block, parse_outline, walk
+from kb.notes.frontmatter import read_front_matter
+from kb.notes.outline import Block, parse_outline, walk
 
 # The original note as the site has it (verbatim; tests/test_logseq_site.py compares it with the seed).
 SEED = Path(__file__).resolve().parents[1] / "docs" / "pages" / "Batch Normalization.md"

@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from conftest import ROOT, TEST_REPO_URL, TEST_SITE_URL
-from kb import github_pages, page_meta
-from kb.errata import ERRATA_DIR
+from kb.cards.errata import ERRATA_DIR
+from kb.site import github_pages
+from kb.site import page_meta
 
 WORKFLOW = ROOT / ".github" / "workflows" / "site.yml"
 RE_CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -138,7 +139,7 @@ def test_every_page_links_to_its_source_for_editing(built_site: Path):
             assert href.startswith(prefix), (page, href)
             edited.add(unquote(href[len(prefix):]))
     docs = ROOT / "docs"
-    # docs/errata/ corrects notes; its files are not pages (kb/errata.py) and have no edit link.
+    # docs/errata/ corrects notes; its files are not pages (kb/cards/errata.py) and have no edit link.
     sources = {p.relative_to(docs).as_posix() for p in docs.rglob("*")
                if p.suffix in (".md", ".ipynb") and ".ipynb_checkpoints" not in p.parts
                and p.relative_to(docs).parts[0] != ERRATA_DIR

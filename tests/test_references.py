@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from kb.cards import PageInfo, extract_notes
-from kb.frontmatter import read_front_matter
-from kb.graph import build_graph
-from kb.links import find_references
-from kb.outline import parse_outline, walk
+from kb.cards.extract import PageInfo, extract_notes
+from kb.notes.frontmatter import read_front_matter
+from kb.notes.graph import build_graph
+from kb.notes.links import find_references
+from kb.notes.outline import parse_outline, walk
 from snippets.references import PAPERS, TORCH_COUNTERPARTS, parameters
 
 PAGES = ROOT / "docs" / "pages"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.graph import build_graph
-from kb.simple_queries import NotRun, parse, run
+from kb.logseq.simple_queries import NotRun, parse, run
+from kb.notes.graph import build_graph
 
 NOTES = {
     "pages/A.md": ("tags:: 归一化\n\n- TODO [#A] 推导 [[BN]]\n- DONE 读 #LN 的论文\n  kind:: [[论文]]\n"

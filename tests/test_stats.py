@@ -1,7 +1,7 @@
 """``python -m kb stats``: cards by type, links in and out, snippet sections, per page and per deck.
 
 The expected numbers are counted by hand from the fixture pages below, with the card
-rules of logseq-anki-sync (see kb/cloze.py): one card per cloze number, ``:<->``
+rules of logseq-anki-sync (see kb/cards/cloze.py): one card per cloze number, ``:<->``
 asks both ways, ``#incremental`` makes one card per child, one occlusion card per cId.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from kb.stats import collect, section_includes, width
+from kb.tools.stats import collect, section_includes, width
 from test_import import png
 
 BLOCK_ID = "6721b8a2-0000-4000-8000-0000000000bb"
@@ -52,7 +52,7 @@ PAGES = {
         "- 回到 [[统计 甲]]",                                       # out 1
         "",
     ]),
-    # A page without a deck: its card goes to the default deck (kb/default_deck.py), "Default".
+    # A page without a deck: its card goes to the default deck (kb/cards/default_deck.py), "Default".
     "No Deck.md": "---\ntitle: No Deck\n---\n\n- {{c1 也算}}：没有 deck 的页面，卡片进默认的 deck；见 [[统计 甲]]\n",
     "Hidden.md": "---\ntitle: Hidden\npublic: false\ndeck: d/One\n---\n\n- [[统计 甲]] {{c1 私密}}\n",
 }

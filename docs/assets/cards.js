@@ -2,7 +2,7 @@
  * one by one, by click, Enter or Space. Folded answers are <details> elements and need
  * no script.
  *
- * Markup (kb/logseq.py, kb/cards.py): <span class="cloze" role="button" tabindex="0"
+ * Markup (kb/logseq/extension.py, kb/cards/extract.py): <span class="cloze" role="button" tabindex="0"
  * aria-expanded="false"> with .cloze-placeholder, .cloze-label and .cloze-answer inside;
  * <figure class="occlusion"> with <span class="occlusion-mask" role="button" tabindex="0">
  * children. The listeners sit on the document, so content that Material's instant

@@ -1,7 +1,7 @@
 /* Notebook figures (issue 18): a click, Enter or Space opens the figure at its full size.
  *
  * The figures are inline PNGs drawn at 150 dpi and shown scaled to the column; the build
- * marks each one (kb/notebook_pages.py mark_figures: data-kb-figure, a button). A browser
+ * marks each one (kb/notebooks/pages.py mark_figures: data-kb-figure, a button). A browser
  * will not open a data: URL as a page, so the full size is shown in a <dialog> that
  * scrolls; Escape, a click or its button closes it. One listener on the document serves
  * every page, instant navigation included.

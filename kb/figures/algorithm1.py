@@ -23,9 +23,9 @@ matplotlib.use("Agg")  # no display; the same pixels everywhere
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from kb import occlusion  # noqa: E402
+from kb.cards import occlusion  # noqa: E402
+from kb.paths import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
 # The original note, kept verbatim in the repository (tests/test_logseq_site.py checks it
 # against the owner's export in tests/fixtures/original-note/).
 SEED_NOTE = ROOT / "docs" / "pages" / "Batch Normalization.md"

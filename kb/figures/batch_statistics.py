@@ -20,7 +20,8 @@ matplotlib.use("Agg")  # no display; the same pixels everywhere
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+from kb.paths import ROOT  # noqa: E402
+
 OUTPUT = ROOT / "docs" / "assets" / "image_1689660463795_0.png"
 ROWS, COLS = 6, 5          # samples in the mini-batch, feature dimensions
 HIGHLIGHT = 2              # the feature whose statistics are shown

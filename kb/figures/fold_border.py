@@ -24,7 +24,8 @@ import torch.nn.functional as F  # noqa: E402
 
 from snippets.fusion import fold_bn_into_next_conv  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+from kb.paths import ROOT  # noqa: E402
+
 OUTPUT = ROOT / "docs" / "assets" / "fold_border.png"
 CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
 C_IN, C_OUT, SIZE = 3, 4, 8          # channels in and out, an 8×8 image

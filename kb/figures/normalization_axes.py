@@ -23,7 +23,8 @@ import numpy as np  # noqa: E402
 
 from snippets.norms import statistics_mask  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+from kb.paths import ROOT  # noqa: E402
+
 OUTPUT = ROOT / "docs" / "assets" / "normalization_axes.png"
 CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
 SHAPE = (4, 6, 2, 2)          # N, C, H, W: H·W = 4 positions

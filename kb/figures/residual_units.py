@@ -22,7 +22,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from snippets.residual import UNITS  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+from kb.paths import ROOT  # noqa: E402
+
 OUTPUT = ROOT / "docs" / "assets" / "residual_units.png"
 CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
 COLOURS = {"weight": "#e3f2fd", "BN": "#fff3e0", "ReLU": "#e8f5e9", "addition": "#f3e5f5"}

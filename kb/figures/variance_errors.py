@@ -25,7 +25,8 @@ import numpy as np  # noqa: E402
 
 from snippets.numerics import VARIANCES, variance_errors  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+from kb.paths import ROOT  # noqa: E402
+
 OUTPUT = ROOT / "docs" / "assets" / "variance_errors.png"
 CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
 SEEDS = range(8)
