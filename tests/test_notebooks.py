@@ -198,4 +198,4 @@ def test_the_command_saves_outputs_and_check_reports_stale_ones(tmp_path: Path):
 def test_make_notebooks_runs_that_command():
     dry = subprocess.run(["make", "-n", "notebooks"], cwd=ROOT, capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
-    assert re.search(r"python -m kb\.notebooks\s*$", dry.stdout, re.MULTILINE)
+    assert re.search(r"python -m kb\.notebooks\.run\s*$", dry.stdout, re.MULTILINE)
