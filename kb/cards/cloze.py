@@ -3,7 +3,9 @@
 Pure functions, no MkDocs. The plugin's rules:
 
 * ``{{c1 x}}`` .. ``{{c9 x}}`` (also spelled ``{{cloze1 x}}``) is cloze number N;
-  the same number in one block is the same card.
+  the same number in one block is the same card. What is a cloze is
+  ``kb.notes.macros.RE_CLOZE_OPEN``, the page's macro reader, so a page shows a cloze exactly
+  where a card is made.
 * ``{{cloze x}}`` gets the next free number: one more than the highest ``cN`` of
   the block, then counting up, so each ``{{cloze x}}`` is a card of its own.
 * A hint follows the answer after the last ``::`` or ``\\\\`` (``{{c1 Paris::capital}}``).
@@ -12,7 +14,8 @@ Pure functions, no MkDocs. The plugin's rules:
   and in Anki alike: write ``} }``.
 
 Anything this module cannot read the way the plugin would is an error naming
-the line: an unclosed cloze, a cloze inside code, a ``}}`` inside math.
+the line: an unclosed cloze, a cloze inside code, a ``}}`` inside math. Code and math
+are where the note's page finds them (kb/notes/code_regions.py, kb/notes/dollar_math.py).
 """
 
 from __future__ import annotations
@@ -20,17 +23,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# The opening of a cloze: "{{c1 ", "{{cloze1 " or "{{cloze " (the space is required).
-RE_CLOZE_OPEN = re.compile(r"\{\{(?:c(?P<c>[1-9])|cloze(?P<cloze>[1-9])?) ")
-# Something that looks like a cloze but is not one the plugin reads (e.g. "{{c10 x}}", "{{c1x}}").
-RE_CLOZE_LIKE = re.compile(r"\{\{c(?:loze)?\d")
-# Fenced code: a line starting with three backticks or tildes, up to the same fence.
-RE_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,}).*?$(?P<body>.*?)(?:^[ \t]*(?P=fence)[ \t]*$|\Z)",
-                      re.MULTILINE | re.DOTALL)
-RE_BACKTICKS = re.compile(r"`+")
-# Logseq math: $$display$$ and $inline$ (no newline inside inline math).
-RE_MATH = re.compile(r"(?<![\\$])\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$",
-                     re.DOTALL)
+from kb.notes.code_regions import code_regions
+from kb.notes.dollar_math import find_math
+from kb.notes.macros import RE_CLOZE_OPEN
+
 RE_HINT = re.compile(r"^(?P<answer>.*)(?:\\\\|::)(?P<hint>.*)$", re.DOTALL)
 
 
@@ -45,21 +41,6 @@ class CardSyntaxError(ValueError):
 
 
 @dataclass(frozen=True)
-class Region:
-    start: int
-    end: int  # exclusive
-
-    def __contains__(self, pos: int) -> bool:
-        return self.start <= pos < self.end
-
-
-@dataclass(frozen=True)
-class MathRegion(Region):
-    tex: str = ""
-    display: bool = False
-
-
-@dataclass(frozen=True)
 class Cloze:
     ordinal: int        # the card number N of {{cN ..}}
     answer: str         # the hidden text, as written (Markdown, may hold math)
@@ -68,47 +49,6 @@ class Cloze:
     end: int            # offset just after "}}"
     body_start: int     # offset of the answer's first character
     answer_end: int     # offset just after the answer (before the hint, if any)
-
-
-def code_regions(text: str) -> list[Region]:
-    """Fenced code blocks and inline code spans: where no cloze or math is read."""
-    regions = [Region(m.start(), m.end()) for m in RE_FENCE.finditer(text)]
-    pos = 0
-    while True:
-        opening = RE_BACKTICKS.search(text, pos)
-        if opening is None:
-            break
-        if any(opening.start() in r for r in regions):
-            pos = opening.end()
-            continue
-        # A code span closes at the next run of exactly as many backticks (CommonMark).
-        run = opening.group(0)
-        closing = re.compile(r"(?<!`)" + run + r"(?!`)").search(text, opening.end())
-        if closing is None:
-            pos = opening.end()
-            continue
-        regions.append(Region(opening.start(), closing.end()))
-        pos = closing.end()
-    return sorted(regions, key=lambda r: r.start)
-
-
-def math_regions(text: str, code: list[Region] | None = None) -> list[MathRegion]:
-    """``$..$`` and ``$$..$$`` outside code, with their TeX."""
-    code = code_regions(text) if code is None else code
-    found = []
-    pos = 0
-    while True:
-        match = RE_MATH.search(text, pos)
-        if match is None:
-            break
-        if any(match.start() in r for r in code):
-            pos = match.start() + 1
-            continue
-        display = match.group("display") is not None
-        tex = match.group("display") if display else match.group("inline")
-        found.append(MathRegion(match.start(), match.end(), tex=tex, display=display))
-        pos = match.end()
-    return found
 
 
 def _line_of(text: str, pos: int, first_line: int) -> int:
@@ -122,7 +62,7 @@ def find_clozes(text: str, source: str = "<text>", first_line: int = 1) -> list[
     Raises :class:`CardSyntaxError` for text the plugin would misread.
     """
     code = code_regions(text)
-    math = math_regions(text, code)
+    math = find_math(text)
     raw: list[tuple[int | None, str, int, int, int]] = []  # (number or None, body, start, end, body start)
     pos = 0
     while True:
@@ -164,12 +104,6 @@ def find_clozes(text: str, source: str = "<text>", first_line: int = 1) -> list[
             answer, hint = body, None
         clozes.append(Cloze(number, answer.strip(), hint, start, end, body_start, body_start + len(answer)))
     return clozes
-
-
-def has_cloze(text: str) -> bool:
-    """Whether the text holds a cloze opening outside code (cheap pre-check)."""
-    code = code_regions(text)
-    return any(not any(m.start() in r for r in code) for m in RE_CLOZE_OPEN.finditer(text))
 
 
 def _excerpt(text: str, pos: int, width: int = 30) -> str:

@@ -33,8 +33,9 @@ from pathlib import Path, PurePosixPath
 
 from kb.cards import occlusion as occlusion_data
 from kb.cards import render as card_html
-from kb.cards.cloze import CardSyntaxError, code_regions, find_clozes
+from kb.cards.cloze import CardSyntaxError, find_clozes
 from kb.notes import page_names
+from kb.notes.code_regions import code_regions
 from kb.notes.outline import Block
 from kb.notes.tasks import RE_PRIORITY
 

@@ -14,7 +14,11 @@ exactly what ``kb.site.katex.render_arithmatex`` renders. From the note HTML:
 The note pages show the same blocks through their own Markdown pass
 (kb/logseq/block_render.py, kb/logseq/extension.py); a Logseq note's block text is first rewritten as its
 page rewrites it (``rewrite``, kb/cards/text.py), and Logseq's ``==highlight==`` /
-``~~strike~~`` are this Markdown's too. ``docs/assets/cards.css`` styles both.
+``~~strike~~`` are this Markdown's too. ``docs/assets/cards.css`` styles both. The
+syntax is read by the page's own readers, so a card finds code, math, page links and
+tags exactly where its page does: kb/notes/code_regions.py, kb/notes/dollar_math.py,
+kb/notes/links.py (``[[page]]``, ``#tag``, ``#[[tag]]``) and, for the clozes,
+kb/cards/cloze.py over kb/notes/macros.py.
 """
 
 from __future__ import annotations
@@ -27,14 +31,13 @@ import markdown
 
 from kb.cards import cloze as cloze_syntax
 from kb.notes import emphasis as logseq_emphasis
-from kb.notes import remote_images
+from kb.notes import links, remote_images
+from kb.notes.code_regions import Region, code_regions
+from kb.notes.dollar_math import Math, find_math, mask_math
 
 # Markers that survive Markdown untouched: private-use characters around an index.
 _OPEN, _CLOSE = "\ue000", "\ue001"
 RE_TOKEN = re.compile(_OPEN + r"(?P<kind>[MCERTHI])(?P<index>\d*)" + _CLOSE)
-RE_PAGE_REF = re.compile(r"\[\[(?P<name>[^\[\]\n]+)\]\]")
-# A Logseq tag: "#word" or "#[[two words]]", not inside a word (so "C#" and URLs' anchors stay).
-RE_TAG = re.compile(r"(?<![\w/&#])#(?:\[\[(?P<long>[^\[\]\n]+)\]\]|(?P<short>[^\s#,.;:!?，。、；：！？()（）\[\]{}\"'`]+))")
 # Tags that are flashcard syntax, not topics: removed from what the card shows.
 CARD_SYNTAX_TAGS = frozenset({"card", "flashcard", "incremental", "reversed", "forward", "bidirectional"})
 RE_KB_CLOZE = re.compile(r'<kb-cloze data-cloze="(?P<n>\d+)"(?: data-hint="(?P<hint>[^"]*)")?>(?P<body>.*?)</kb-cloze>',
@@ -53,17 +56,14 @@ _md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists", "nl2b
 logseq_emphasis.register(_md)   # ==highlight==, ^^highlight^^, ~~strike~~ as on the note pages
 
 
+def _references(text: str) -> list[links.Reference]:
+    """The page links and tags of a block's text, outside code and math, as its page reads them."""
+    return [ref for ref in links.find_references(mask_math(text)) if ref.kind in ("page", "tag")]
+
+
 def tags_of(text: str) -> list[str]:
-    """The ``#tags`` of a block's text outside code, in order, without duplicates."""
-    code = cloze_syntax.code_regions(text)
-    found = []
-    for match in RE_TAG.finditer(text):
-        if any(match.start() in r for r in code):
-            continue
-        name = match.group("long") or match.group("short")
-        if name not in found:
-            found.append(name)
-    return found
+    """The ``#tags`` of a block's text outside code and math, in order, without duplicates."""
+    return list(dict.fromkeys(ref.target for ref in _references(text) if ref.kind == "tag"))
 
 
 def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
@@ -83,13 +83,13 @@ def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
             return f"{_OPEN}H{len(raw_html) - 1}{_CLOSE}"
 
         text = rewrite(text, stash)
-    code = cloze_syntax.code_regions(text)
-    math = cloze_syntax.math_regions(text, code)
+    code = code_regions(text)
+    math = find_math(text)
     found = cloze_syntax.find_clozes(text, source, first_line)
 
     # Events by position: (start, end, replacement token). Math and page refs and
     # tags are read outside code; a cloze's hint is dropped from the body.
-    maths: list[cloze_syntax.MathRegion] = []
+    maths: list[Math] = []
     refs: list[str] = []
     cloze_marks: list[cloze_syntax.Cloze] = []
     events: list[tuple[int, int, str]] = []
@@ -100,23 +100,20 @@ def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
         events.append((item.start, item.body_start, f"{_OPEN}C{len(cloze_marks)}{_CLOSE}" if clozes else ""))
         events.append((item.answer_end, item.end, f"{_OPEN}E{_CLOSE}" if clozes else ""))
         cloze_marks.append(item)
-    busy = [cloze_syntax.Region(s, e) for s, e, _ in events] + list(code)
-    for match in RE_PAGE_REF.finditer(text):
-        if not any(match.start() in r for r in busy):
-            events.append((match.start(), match.end(), f"{_OPEN}R{len(refs)}{_CLOSE}"))
-            refs.append(match.group("name"))
-    busy = [cloze_syntax.Region(s, e) for s, e, _ in events] + list(code)
+    busy = [Region(s, e) for s, e, _ in events] + list(code)
     tag_names: list[str] = []
-    for match in RE_TAG.finditer(text):
-        if any(match.start() in r for r in busy):
+    for ref in _references(text):
+        if any(ref.start in r for r in busy):
             continue
-        name = match.group("long") or match.group("short")
-        if name.lower() in CARD_SYNTAX_TAGS:
-            events.append((match.start(), match.end(), ""))
+        if ref.kind == "page":
+            events.append((ref.start, ref.end, f"{_OPEN}R{len(refs)}{_CLOSE}"))
+            refs.append(ref.target)
+        elif ref.target.lower() in CARD_SYNTAX_TAGS:
+            events.append((ref.start, ref.end, ""))
         else:
-            events.append((match.start(), match.end(), f"{_OPEN}T{len(tag_names)}{_CLOSE}"))
-            tag_names.append(name)
-    busy = [cloze_syntax.Region(s, e) for s, e, _ in events] + list(code)
+            events.append((ref.start, ref.end, f"{_OPEN}T{len(tag_names)}{_CLOSE}"))
+            tag_names.append(ref.target)
+    busy = [Region(s, e) for s, e, _ in events] + list(code)
     remote: list[re.Match[str]] = []      # an image from another host: a link to it
     for match in remote_images.RE_REMOTE_IMAGE.finditer(text):
         if not any(match.start() in r for r in busy):
@@ -139,11 +136,7 @@ def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
     def replace(match: re.Match[str]) -> str:
         kind, index = match.group("kind"), match.group("index")
         if kind == "M":
-            region = maths[int(index)]
-            tex = html.escape(region.tex.strip(), quote=False)
-            if region.display:
-                return f'<div class="arithmatex">\\[{tex}\\]</div>'
-            return f'<span class="arithmatex">\\({tex}\\)</span>'
+            return maths[int(index)].placeholder()
         if kind == "C":
             item = cloze_marks[int(index)]
             hint = f' data-hint="{html.escape(item.hint)}"' if item.hint else ""

@@ -199,7 +199,7 @@ class MacroInlineProcessor(InlineProcessor):
         super().__init__(macros.RE_MACRO.pattern, md)
 
     def handleMatch(self, m, data):
-        macro = macros.Macro(m.group("name"), (m.group("args") or "").strip(), m.start(0), m.end(0))
+        macro = macros.Macro(m.group("name"), (m.group("args") or "").strip(), m.start(0), m.end(0), m.group(0))
         element = etree.Element("span")
         if macro.known:
             hinted = RE_HINT.match(macro.args)

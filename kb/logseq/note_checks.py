@@ -20,7 +20,6 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
-from kb.cards.cloze import RE_CLOZE_OPEN
 from kb.logseq import embeds
 from kb.logseq import media_macros
 from kb.logseq.block_render import asset_path
@@ -75,7 +74,7 @@ def check_block(block: Block, docs_dir: Path, math: bool = True, cards: bool = F
                                     "and the graph's :macros "
                                     "(imported into docs/.kb-macros.json) are known"))
     for offset in macros.stray_braces(text):
-        if cards and RE_CLOZE_OPEN.match(text, offset):
+        if cards and macros.RE_CLOZE_OPEN.match(text, offset):
             continue   # an unclosed cloze: the cards check reports it ("unclosed cloze ...")
         problems.append(Problem(block_line(block, offset),
                                 "stray '{{' or '}}' that is not a macro (write it inside `code`)"))

@@ -1,20 +1,42 @@
 """Split Markdown text into code and prose, so Logseq syntax is only looked for in prose.
 
-Inside a code span (any run of backticks, closed by a run of the same length), a
-fenced code block or Logseq's verbatim blocks (``#+BEGIN_SRC`` .. ``#+END_SRC``,
-``#+BEGIN_EXAMPLE`` .. ``#+END_EXAMPLE`` and ``#+BEGIN_QUERY`` .. ``#+END_QUERY``, when closed; kb/logseq/directives.py renders
-them), ``$x$``, ``[[x]]``, ``#x`` and ``{{x}}`` are literal text, as in Logseq and in
+The one reader of code for note pages and flashcards alike (kb/cards/extract.py,
+kb/cards/cloze.py and kb/cards/render.py use it as the page does). What is code:
+
+* a fenced code block: a line starting with three or more backticks or tildes, up to a
+  line of the same character at least as long (CommonMark); an unclosed fence runs to
+  the end of the text, as in CommonMark;
+* Logseq's verbatim blocks ``#+BEGIN_SRC`` .. ``#+END_SRC``, ``#+BEGIN_EXAMPLE`` ..
+  ``#+END_EXAMPLE`` and ``#+BEGIN_QUERY`` .. ``#+END_QUERY``, when closed (mldoc reads
+  them as code; kb/logseq/directives.py renders them);
+* a code span: a run of backticks closed by the next run of exactly as many (CommonMark),
+  looked for only between those blocks, so a span never runs across a fence; an unmatched
+  run of backticks is literal text.
+
+Inside code, ``$x$``, ``[[x]]``, ``#x`` and ``{{x}}`` are literal text, as in Logseq and in
 Markdown.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 RE_FENCE_LINE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 RE_BACKTICKS = re.compile(r"`+")
 RE_VERBATIM_BEGIN = re.compile(r"^[ \t]*#\+BEGIN_(?P<name>SRC|EXAMPLE|QUERY)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A stretch of code in a text: ``start`` .. ``end`` (exclusive) offsets."""
+
+    start: int
+    end: int
+
+    def __contains__(self, pos: int) -> bool:
+        return self.start <= pos < self.end
 
 
 def _verbatim_end(lines: list[str], start: int, name: str) -> int | None:
@@ -83,6 +105,11 @@ def _inline_segments(text: str, base: int) -> Iterator[tuple[bool, int, str]]:
         pos = search_from = closing.end()
     if pos < len(text):
         yield False, base + pos, text[pos:]
+
+
+def code_regions(text: str) -> list[Region]:
+    """Where the code of ``text`` is, in order."""
+    return [Region(offset, offset + len(segment)) for is_code, offset, segment in segments(text) if is_code]
 
 
 def map_prose(text: str, transform: Callable[[str], str]) -> str:

@@ -1,12 +1,17 @@
 """Logseq's dollar math: ``$$display$$`` and ``$inline$``, found in prose only.
 
-Found before Markdown runs, because Markdown would otherwise eat the TeX
-(backslash escapes, ``_`` emphasis) and arithmatex splits inline ``$$x$$`` inside
-list items (see facts.md). The spans found here are replaced by the placeholders
-that ``kb/site/katex.py`` renders (``RE_ARITHMATEX``).
+The one reader of math for note pages and flashcards alike (kb/cards/cloze.py and
+kb/cards/render.py use it as the page does). Found before Markdown runs, because Markdown
+would otherwise eat the TeX (backslash escapes, ``_`` emphasis) and arithmatex splits
+inline ``$$x$$`` inside list items (see facts.md). The spans found here are replaced by
+the placeholders that ``kb/site/katex.py`` renders (``RE_ARITHMATEX``).
 
-Rules, as Logseq reads them: ``$$..$$`` may span lines; ``$..$`` stays on one line,
-does not start or end with a space, and a ``\\$`` is a literal dollar.
+Rules, as Logseq's parser mldoc reads them (``latex_fragment`` in lib/syntax/inline.ml):
+``$..$`` stays on one line and does not start or end with a space, so ``$ x $`` and
+``$5 和 $6`` are literal dollars; ``$$..$$`` is display math (here it may also span
+lines). Nothing inside code is math (kb/notes/code_regions.py). A ``\\$`` is a literal
+dollar, also where it would close a formula (``$a\\$``): mldoc would end the formula
+there with a backslash, which is not TeX that KaTeX can render.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ class Math:
     display: bool
     start: int
     end: int
+
+    def __contains__(self, pos: int) -> bool:
+        return self.start <= pos < self.end
 
     def placeholder(self) -> str:
         """The arithmatex-style HTML that kb/site/katex.py turns into KaTeX output."""
