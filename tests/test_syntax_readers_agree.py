@@ -136,7 +136,6 @@ def test_a_hash_inside_math_is_no_tag_of_the_card():
 # around fences) reads a fence as kb/notes/code_regions.py does (CommonMark): closed by a line of
 # the same character, at least as long, and nothing else on it.
 
-@pytest.mark.xfail(strict=True, reason="issue 20: kb/logseq/tables.py toggles on any fence line")
 def test_a_table_after_a_closed_tilde_fence_is_a_table():
     # The ``` line is code inside the ~~~ block, which the third line closes: the table is prose.
     page, problems = page_of("说明\n~~~\n```\n~~~\n表格如下\n| a | b |\n| --- | --- |\n| 1 | 2 |")
@@ -144,7 +143,6 @@ def test_a_table_after_a_closed_tilde_fence_is_a_table():
     assert "<table>" in page and "| a | b |" not in page, page
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20: kb/logseq/directives.py lets '```python' close a fence")
 def test_a_directive_inside_a_fence_stays_code():
     # '```python' inside a ``` block has an info string, so it does not close it (CommonMark): the
     # #+BEGIN_QUOTE below it is code, shown as written, not a quote.

@@ -50,7 +50,7 @@ from kb.cards.extract import Note, PageInfo, find_arrow, notes_of_block, occlusi
 from kb.cards.extract import RE_IMAGE as RE_CARD_IMAGE
 from kb.logseq.collapsed_blocks import folded_children, is_collapsed
 from kb.notes import remote_images
-from kb.notes.code_regions import map_prose
+from kb.notes.code_regions import fence_closed, fence_opened, map_prose
 from kb.notes.dollar_math import find_math
 from kb.notes.outline import Block
 
@@ -68,7 +68,6 @@ RE_IMAGE = re.compile(r'(?P<head>!\[[^\]\n]*\]\()(?P<path>/assets/[^)\n]*?|\.\./
 RE_LOGSEQ_SIZE = re.compile(r":(?P<key>height|width)\s+(?P<value>\d+)")
 RE_LEADING_NUMBER = re.compile(r"^(?P<number>\d+)(?P<mark>[.)])(?=\s)")
 RE_HEADING = re.compile(r"^#{1,6}\s")
-RE_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 # A line starting with "#tag": Python-Markdown would make it a heading, Logseq a tag.
 RE_LEADING_TAG = re.compile(r"^(?=#[^\s#])", re.MULTILINE)
 # An image of the notes with Logseq's size after it, e.g. "![a](/assets/x.png){:height 200, :width 300}".
@@ -136,13 +135,13 @@ def _separate_fences(text: str) -> str:
     out: list[str] = []
     fence: str | None = None
     for line in text.split("\n"):
-        match = RE_FENCE.match(line)
-        if fence is None and match:
+        opened = fence_opened(line) if fence is None else None
+        if opened:
             if out and out[-1].strip():
                 out.append("")
-            fence = match.group("fence")
+            fence = opened
             out.append(line)
-        elif fence is not None and line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+        elif fence is not None and fence_closed(line, fence):
             out += [line, ""]
             fence = None
         else:

@@ -32,8 +32,9 @@ import html
 import re
 from typing import Callable
 
+from kb.notes.code_regions import fence_closed, fence_opened
+
 RE_BEGIN = re.compile(r"^[ \t]*#\+BEGIN_(?P<name>[A-Za-z][A-Za-z0-9_-]*)(?:[ \t]+(?P<args>.*?))?[ \t]*$", re.IGNORECASE)
-RE_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 # Admonitions: Logseq's name -> (Material's admonition type, title shown).
 ADMONITIONS = {
     "NOTE": ("note", "注（Note）"),
@@ -91,15 +92,13 @@ def rewrite(text: str, stash: Callable[[str], str]) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        fenced = RE_FENCE.match(line)
         if fence is not None:
-            if fenced and fenced.group("fence")[0] == fence[0] and len(fenced.group("fence")) >= len(fence):
+            if fence_closed(line, fence):
                 fence = None
             out.append(line)
             i += 1
             continue
-        if fenced:
-            fence = fenced.group("fence")
+        fence = fence_opened(line)
         begin = RE_BEGIN.match(line)
         name = begin.group("name").upper() if begin else ""
         if name not in WITH_ARGS and begin and begin.group("args"):

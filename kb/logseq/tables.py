@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
+from kb.notes.code_regions import fence_closed, fence_opened
+
 RE_ROW = re.compile(r"^[ \t]*\|")
 RE_DELIMITER = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
-RE_FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})")
 
 
 def rewrite(text: str) -> str:
@@ -21,11 +22,16 @@ def rewrite(text: str) -> str:
         return text
     lines = text.split("\n")
     out: list[str] = []
-    in_fence = in_table = False
+    fence: str | None = None     # the open code fence, read as kb/notes/code_regions.py reads it
+    in_table = False
     for i, line in enumerate(lines):
-        if RE_FENCE.match(line):
-            in_fence = not in_fence
-        starts_table = (not in_fence and not in_table and RE_ROW.match(line) is not None
+        if fence is None:
+            fence = fence_opened(line)
+        elif fence_closed(line, fence):
+            fence = None
+            out.append(line)
+            continue
+        starts_table = (fence is None and not in_table and RE_ROW.match(line) is not None
                         and i + 1 < len(lines) and RE_DELIMITER.match(lines[i + 1]) is not None)
         if starts_table:
             if out and out[-1].strip():

@@ -4,8 +4,11 @@ The one reader of code for note pages and flashcards alike (kb/cards/extract.py,
 kb/cards/cloze.py and kb/cards/render.py use it as the page does). What is code:
 
 * a fenced code block: a line starting with three or more backticks or tildes, up to a
-  line of the same character at least as long (CommonMark); an unclosed fence runs to
-  the end of the text, as in CommonMark;
+  line of the same character at least as long, with nothing else on it (CommonMark); an
+  unclosed fence runs to the end of the text, as in CommonMark. The rewrites that work
+  line by line before Markdown (kb/notes/outline.py, kb/logseq/directives.py,
+  kb/logseq/tables.py, kb/logseq/block_render.py) read fences with :func:`fence_opened`
+  and :func:`fence_closed`, so they agree with this reader;
 * Logseq's verbatim blocks ``#+BEGIN_SRC`` .. ``#+END_SRC``, ``#+BEGIN_EXAMPLE`` ..
   ``#+END_EXAMPLE`` and ``#+BEGIN_QUERY`` .. ``#+END_QUERY``, when closed (mldoc reads
   them as code; kb/logseq/directives.py renders them);
@@ -39,6 +42,19 @@ class Region:
         return self.start <= pos < self.end
 
 
+def fence_opened(line: str) -> str | None:
+    """The fence (three or more backticks or tildes) that ``line`` opens a code block with, or None."""
+    match = RE_FENCE_LINE.match(line)
+    return match.group("fence") if match else None
+
+
+def fence_closed(line: str, fence: str) -> bool:
+    """Whether ``line`` closes the code block opened by ``fence``: the same character, at least
+    as many of it, and nothing else on the line (CommonMark)."""
+    closing = line.strip()
+    return closing.startswith(fence) and not closing.strip(fence[0])
+
+
 def _verbatim_end(lines: list[str], start: int, name: str) -> int | None:
     """The index of the line closing a ``#+BEGIN_name`` at ``start``, or None when it is not closed."""
     end = re.compile(rf"^[ \t]*#\+END_{name}[ \t]*$", re.IGNORECASE)
@@ -54,7 +70,7 @@ def segments(text: str) -> Iterator[tuple[bool, int, str]]:
     offset = 0
     verbatim_until: int | None = None      # index of the line closing a #+BEGIN_SRC / EXAMPLE block
     for index, line in enumerate(lines):
-        match = RE_FENCE_LINE.match(line)
+        opened = fence_opened(line)
         if verbatim_until is not None:
             if index == verbatim_until:
                 yield True, pos, text[pos:offset + len(line)]
@@ -68,17 +84,15 @@ def segments(text: str) -> Iterator[tuple[bool, int, str]]:
             if offset > prose_start:
                 yield from _inline_segments(text[prose_start:offset], prose_start)
             verbatim_until, pos = end, offset
-        elif fence is None and match:
+        elif fence is None and opened:
             if offset > prose_start:
                 yield from _inline_segments(text[prose_start:offset], prose_start)
-            fence = match.group("fence")
+            fence = opened
             pos = offset
-        elif fence is not None:
-            closing = line.strip()
-            if closing.startswith(fence) and not closing.strip(fence[0]):
-                yield True, pos, text[pos:offset + len(line)]
-                fence = None
-                prose_start = offset + len(line)
+        elif fence is not None and fence_closed(line, fence):
+            yield True, pos, text[pos:offset + len(line)]
+            fence = None
+            prose_start = offset + len(line)
         offset += len(line)
     if fence is not None:  # an unclosed fence runs to the end, as in CommonMark
         yield True, pos, text[pos:]

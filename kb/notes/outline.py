@@ -26,11 +26,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kb.notes.code_regions import fence_closed, fence_opened
+
 TAB_WIDTH = 2  # Logseq indents one tab per level; the notes use two spaces a level
 
 RE_BULLET = re.compile(r"^(?P<indent> *)[-+*](?: (?P<text>.*)|)$")
 RE_PROPERTY = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_.-]*):: ?(?P<value>.*)$")   # logseq.order-list-type:: too
-RE_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 
 
 @dataclass
@@ -65,10 +66,9 @@ class _Open:
         self.lines.append(text)
         self.block.content_lines.append(number)
         self.last_was_content = True
-        fence = RE_FENCE.match(text.lstrip())
-        if self.fence is None and fence:
-            self.fence = fence.group("fence")
-        elif self.fence is not None and text.strip().startswith(self.fence) and not text.strip().strip(self.fence[0]):
+        if self.fence is None:
+            self.fence = fence_opened(text)
+        elif fence_closed(text, self.fence):
             self.fence = None
 
     def finish(self) -> None:
