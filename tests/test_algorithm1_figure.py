@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT
+from kb.cards import occlusion
 from kb.figures import algorithm1
+from kb.paths import ASSETS
+from test_cards import SEED_OCCLUSION
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +20,14 @@ def drawn(tmp_path_factory):
 
 
 def test_the_rectangles_come_from_the_original_note():
-    assert algorithm1.seed_occlusion_value() == algorithm1.SEED_OCCLUSION
+    # The note's line 51 as tests/test_cards.py reads it (not with the figure's reader),
+    # decoded as the cards decode it: the figure's rectangles are the cards' masks.
+    (entry,) = occlusion.decode(SEED_OCCLUSION)
+    rects = algorithm1.occlusion_rects()
+    assert rects == {rect.cid: rect for rect in entry.rects}
+    # cId 1 as the note writes it: centre (191.52, 189.59), 131.11 × 111.05 pixels.
+    assert (rects[1].left, rects[1].top) == pytest.approx((191.51552907708853 - 131.11198792174014 / 2,
+                                                           189.59441665442523 - 111.04636367951264 / 2))
 
 
 def test_every_rectangle_contains_its_text(drawn):
@@ -49,7 +58,7 @@ def test_the_masks_hide_all_ink_between_the_rules(drawn):
 
 def test_the_committed_figure_is_what_the_script_draws(drawn):
     path, _ = drawn
-    committed = np.asarray(Image.open(ROOT / "docs" / "assets" / "image_1724172031817_0.png").convert("RGB"))
+    committed = np.asarray(Image.open(ASSETS / "image_1724172031817_0.png").convert("RGB"))
     fresh = np.asarray(Image.open(path).convert("RGB"))
     assert committed.shape == fresh.shape
     assert np.abs(committed.astype(int) - fresh.astype(int)).max() <= 8, \

@@ -1,7 +1,8 @@
 """kb/cards/cloze.py, kb/cards/occlusion.py, kb/cards/extract.py, kb/cards/render.py: flashcards read from the notes.
 
 The golden tests use the card lines of the original note (tests/fixtures/original-note/),
-copied here with their line numbers, and list the cards they must make.
+copied here with their line numbers (but for the occlusion value, read from the note), and list
+the cards they must make.
 """
 
 from __future__ import annotations
@@ -19,28 +20,14 @@ from kb.cards import render as card_html
 from kb.cards.cloze import CardSyntaxError, find_clozes
 from kb.cards.extract import PageInfo, extract_notes
 from kb.notes.outline import parse_outline
+from kb.paths import DOCS
 
 # The original note as the site has it (verbatim; tests/test_logseq_site.py compares it with the seed).
-SEED = Path(__file__).resolve().parents[1] / "docs" / "pages" / "Batch Normalization.md"
+SEED = DOCS / "pages" / "Batch Normalization.md"
 
-# The seed's occlusion value (its line 51), verbatim.
-SEED_OCCLUSION = (
-    "eyIuLi9hc3NldHMvaW1hZ2VfMTcyNDE3MjAzMTgxN18wLnBuZyI6eyJjb25maWciOnsiaGlkZUFsbFRlc3RPbmUiOnRydWV9"
-    "LCJlbGVtZW50cyI6W3sibGVmdCI6MTkxLjUxNTUyOTA3NzA4ODUzLCJ0b3AiOjE4OS41OTQ0MTY2NTQ0MjUyMywid2lkdGgi"
-    "OjEzMS4xMTE5ODc5MjE3NDAxNCwiaGVpZ2h0IjoxMTEuMDQ2MzYzNjc5NTEyNjQsImFuZ2xlIjowLCJjSWQiOjF9LHsibGVm"
-    "dCI6MjM3LjYyNjk0ODU1ODAzOTU0LCJ0b3AiOjI5My41MjM4MzU2MzQwMjc1Mywid2lkdGgiOjIyNS41NTcwNjM5NjcwNjEx"
-    "NywiaGVpZ2h0Ijo4OS43NDU0MTY3MDE4ODkyMSwiYW5nbGUiOjAsImNJZCI6Mn0seyJsZWZ0IjoyNDguMTgyNTc0NzA0Mjgx"
-    "MywidG9wIjozODEuOTEwMzMxMTI3MTkxMzQsIndpZHRoIjoyNDIuMjIzODQyMDkyNzA2MTUsImhlaWdodCI6NzUuMTAwMTE2"
-    "Njg3NjUwMDcsImFuZ2xlIjowLCJjSWQiOjN9LHsibGVmdCI6MjY2LjUxNjAzMDY0MjQ5MDcsInRvcCI6NDUxLjA3ODgwMTY1"
-    "ODU3NzEsIndpZHRoIjoyNzguODkwNzUzOTY5MTI0OTQsImhlaWdodCI6NTguOTE0MTUzMDI3MTIyODksImFuZ2xlIjowLCJj"
-    "SWQiOjR9LHsibGVmdCI6NjAzLjY0ODM4NDc1Njg5NTQsInRvcCI6MTk1LjAyMjI3MzI2Mjk1NTIsIndpZHRoIjoxOTcuOTYz"
-    "MzQ3MDEzMjc0NTYsImhlaWdodCI6NTQuNDEyOTk1NjA2OTAwNjQsImFuZ2xlIjowLCJjSWQiOjV9LHsibGVmdCI6NTg3Ljky"
-    "NzU4NTQ5NDI5NTQsInRvcCI6MjkzLjg0NDM0ODI0MTY1MzcsIndpZHRoIjoyMzYuMDcxNjU2Nzg4NzMyNTUsImhlaWdodCI6"
-    "NDUuNTQ4NjI2MzI2NTA1NzcsImFuZ2xlIjowLCJjSWQiOjZ9LHsibGVmdCI6NjI3LjUzNjE2NDM5MTM4MDgsInRvcCI6Mzcz"
-    "LjczOTY1NTI2MDY1MzU0LCJ3aWR0aCI6MTU4LjQsImhlaWdodCI6NDMuNDQ0NjUyNjE4NzA3ODM1LCJhbmdsZSI6MCwiY0lk"
-    "Ijo3fSx7ImxlZnQiOjYxOS40MjY5ODM2MTU4MTI5LCJ0b3AiOjQ0NC41MzkyOTM0MTA5MDQyNCwid2lkdGgiOjE3NS4yOTUw"
-    "OTc2MjkxMTY5OCwiaGVpZ2h0Ijo0My45ODU0NDY0NzUwMDc5NiwiYW5nbGUiOjAsImNJZCI6OH1dfX0="
-)
+# The seed's occlusion value (its line 51: base64 JSON, 1.3 kB), read from the note rather than
+# copied; kb/figures/algorithm1.py reads it from there too.
+SEED_OCCLUSION = SEED.read_text(encoding="utf-8").split("\n")[50].removeprefix("occlusion:: ")
 
 # The card lines of the original note, at their line numbers (50-52 and 82-98).
 SEED_CARD_LINES = {

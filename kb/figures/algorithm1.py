@@ -17,22 +17,22 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")  # no display; the same pixels everywhere
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from kb.cards import occlusion  # noqa: E402
-from kb.paths import ROOT  # noqa: E402
+from kb.cards import occlusion
+from kb.figures.drawing import asset, save
+from kb.paths import DOCS, ROOT
 
 # The original note, kept verbatim in the repository (tests/test_logseq_site.py checks it
 # against the owner's export in tests/fixtures/original-note/).
-SEED_NOTE = ROOT / "docs" / "pages" / "Batch Normalization.md"
-OUTPUT = ROOT / "docs" / "assets" / "image_1724172031817_0.png"
+SEED_NOTE = DOCS / "pages" / "Batch Normalization.md"
+OUTPUT = asset("image_1724172031817_0.png")
 WIDTH, HEIGHT = 760, 600    # natural pixels; the rectangles reach x = 707 and y = 481
 DPI = 100
 MARGIN = 4                  # pixels between a text's ink box and its rectangle
+# The paper's look: serif text, Computer Modern formulas; paths drawn without simplification.
+STYLE = {"mathtext.fontset": "cm", "font.family": "serif", "font.serif": ["DejaVu Serif"],
+         "path.simplify": False}
 
 # What each rectangle (by cId) hides: mathtext for the formulas, words for the labels.
 FORMULAS = {
@@ -45,27 +45,6 @@ FORMULAS = {
     7: "// normalize",
     8: "// scale and shift",
 }
-
-# The occlusion data of the seed note, as written there (base64 JSON), kept here so
-# that the figure can be drawn without the seed file at hand.
-SEED_OCCLUSION = (
-    "eyIuLi9hc3NldHMvaW1hZ2VfMTcyNDE3MjAzMTgxN18wLnBuZyI6eyJjb25maWciOnsiaGlkZUFsbFRlc3RPbmUiOnRydWV9"
-    "LCJlbGVtZW50cyI6W3sibGVmdCI6MTkxLjUxNTUyOTA3NzA4ODUzLCJ0b3AiOjE4OS41OTQ0MTY2NTQ0MjUyMywid2lkdGgi"
-    "OjEzMS4xMTE5ODc5MjE3NDAxNCwiaGVpZ2h0IjoxMTEuMDQ2MzYzNjc5NTEyNjQsImFuZ2xlIjowLCJjSWQiOjF9LHsibGVm"
-    "dCI6MjM3LjYyNjk0ODU1ODAzOTU0LCJ0b3AiOjI5My41MjM4MzU2MzQwMjc1Mywid2lkdGgiOjIyNS41NTcwNjM5NjcwNjEx"
-    "NywiaGVpZ2h0Ijo4OS43NDU0MTY3MDE4ODkyMSwiYW5nbGUiOjAsImNJZCI6Mn0seyJsZWZ0IjoyNDguMTgyNTc0NzA0Mjgx"
-    "MywidG9wIjozODEuOTEwMzMxMTI3MTkxMzQsIndpZHRoIjoyNDIuMjIzODQyMDkyNzA2MTUsImhlaWdodCI6NzUuMTAwMTE2"
-    "Njg3NjUwMDcsImFuZ2xlIjowLCJjSWQiOjN9LHsibGVmdCI6MjY2LjUxNjAzMDY0MjQ5MDcsInRvcCI6NDUxLjA3ODgwMTY1"
-    "ODU3NzEsIndpZHRoIjoyNzguODkwNzUzOTY5MTI0OTQsImhlaWdodCI6NTguOTE0MTUzMDI3MTIyODksImFuZ2xlIjowLCJj"
-    "SWQiOjR9LHsibGVmdCI6NjAzLjY0ODM4NDc1Njg5NTQsInRvcCI6MTk1LjAyMjI3MzI2Mjk1NTIsIndpZHRoIjoxOTcuOTYz"
-    "MzQ3MDEzMjc0NTYsImhlaWdodCI6NTQuNDEyOTk1NjA2OTAwNjQsImFuZ2xlIjowLCJjSWQiOjV9LHsibGVmdCI6NTg3Ljky"
-    "NzU4NTQ5NDI5NTQsInRvcCI6MjkzLjg0NDM0ODI0MTY1MzcsIndpZHRoIjoyMzYuMDcxNjU2Nzg4NzMyNTUsImhlaWdodCI6"
-    "NDUuNTQ4NjI2MzI2NTA1NzcsImFuZ2xlIjowLCJjSWQiOjZ9LHsibGVmdCI6NjI3LjUzNjE2NDM5MTM4MDgsInRvcCI6Mzcz"
-    "LjczOTY1NTI2MDY1MzU0LCJ3aWR0aCI6MTU4LjQsImhlaWdodCI6NDMuNDQ0NjUyNjE4NzA3ODM1LCJhbmdsZSI6MCwiY0lk"
-    "Ijo3fSx7ImxlZnQiOjYxOS40MjY5ODM2MTU4MTI5LCJ0b3AiOjQ0NC41MzkyOTM0MTA5MDQyNCwid2lkdGgiOjE3NS4yOTUw"
-    "OTc2MjkxMTY5OCwiaGVpZ2h0Ijo0My45ODU0NDY0NzUwMDc5NiwiYW5nbGUiOjAsImNJZCI6OH1dfX0="
-)
-
 
 @dataclass(frozen=True)
 class Box:
@@ -81,14 +60,14 @@ class Box:
                 and self.right <= other.right and self.bottom <= other.bottom)
 
 
-def occlusion_rects(value: str = SEED_OCCLUSION) -> dict[int, occlusion.Rect]:
+def occlusion_rects(note: Path = SEED_NOTE) -> dict[int, occlusion.Rect]:
     """The note's rectangles by cId (``left``/``top`` converted from centres to corners)."""
-    (entry,) = occlusion.decode(value)
+    (entry,) = occlusion.decode(seed_occlusion_value(note))
     return {rect.cid: rect for rect in entry.rects}
 
 
 def seed_occlusion_value(note: Path = SEED_NOTE) -> str:
-    """The ``occlusion::`` value of the seed note (to check the copy above against it)."""
+    """The ``occlusion::`` value of the seed note: base64 JSON, as the note writes it."""
     match = re.search(r"^occlusion:: (\S+)$", note.read_text(encoding="utf-8"), re.MULTILINE)
     if match is None:
         raise ValueError(f"{note}: no occlusion:: property")
@@ -101,11 +80,10 @@ def _target(rect: occlusion.Rect) -> Box:
                rect.left + rect.width - MARGIN, rect.top + rect.height - MARGIN)
 
 
+@plt.rc_context(STYLE)
 def draw(path: Path = OUTPUT) -> dict[int, Box]:
     """Draw the figure to ``path``; return each text's ink box by cId (image pixels)."""
     rects = occlusion_rects()
-    plt.rcParams.update({"mathtext.fontset": "cm", "font.family": "serif", "font.serif": ["DejaVu Serif"],
-                         "svg.hashsalt": "kb", "path.simplify": False})
     fig = plt.figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, WIDTH)
@@ -156,10 +134,7 @@ def draw(path: Path = OUTPUT) -> dict[int, Box]:
         for cid in group:
             boxes[cid] = place(cid, size)[1]
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # No software or date in the PNG's metadata: the same code gives the same bytes.
-    fig.savefig(path, dpi=DPI, facecolor="white", metadata={"Software": None})
-    plt.close(fig)
+    save(fig, path)
     return boxes
 
 

@@ -13,24 +13,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyArrowPatch, Rectangle
 
-matplotlib.use("Agg")  # no display; the same pixels everywhere
+from kb.figures.drawing import CJK_STYLE, asset, save
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
-
-from kb.paths import ROOT  # noqa: E402
-
-OUTPUT = ROOT / "docs" / "assets" / "image_1689660463795_0.png"
+OUTPUT = asset("image_1689660463795_0.png")
 ROWS, COLS = 6, 5          # samples in the mini-batch, feature dimensions
 HIGHLIGHT = 2              # the feature whose statistics are shown
-CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
 
 
+@plt.rc_context(CJK_STYLE)
 def draw(path: Path = OUTPUT) -> Path:
-    plt.rcParams.update({"font.family": "sans-serif", "font.sans-serif": CJK_FONTS,
-                         "mathtext.fontset": "cm"})
     fig, ax = plt.subplots(figsize=(7.2, 4.2), dpi=100)
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 7)
@@ -56,10 +50,7 @@ def draw(path: Path = OUTPUT) -> Path:
     ax.text(6.1, 5.0, "每个特征维度各自\n在批次内求均值和标准差", fontsize=12, va="center")
     ax.text(9.9, 0.15, "示意图（原图缺失，由 kb/figures/batch_statistics.py 重绘）",
             ha="right", fontsize=8, color="#757575")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, facecolor="white", metadata={"Software": None})
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 if __name__ == "__main__":

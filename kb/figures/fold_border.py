@@ -13,21 +13,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
 
-matplotlib.use("Agg")  # no display; the same pixels everywhere
+from snippets.fusion import fold_bn_into_next_conv
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+from kb.figures.drawing import CJK_STYLE, asset, caption, save
 
-from snippets.fusion import fold_bn_into_next_conv  # noqa: E402
-
-from kb.paths import ROOT  # noqa: E402
-
-OUTPUT = ROOT / "docs" / "assets" / "fold_border.png"
-CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
+OUTPUT = asset("fold_border.png")
 C_IN, C_OUT, SIZE = 3, 4, 8          # channels in and out, an 8×8 image
 
 
@@ -83,23 +78,17 @@ def _panel(ax, fig, error: np.ndarray, title: str, vmax: float) -> None:
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
 
 
+@plt.rc_context({**CJK_STYLE, "axes.unicode_minus": False})
 def draw(path: Path = OUTPUT) -> Path:
-    # Settings of this figure only: other figures drawn in the same process keep theirs.
-    with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": CJK_FONTS,
-                        "axes.unicode_minus": False, "mathtext.fontset": "cm"}):
-        zeros, x0 = error_maps()
-        fig, axes = plt.subplots(1, 2, figsize=(8.4, 4.2), dpi=100)
-        vmax = float(zeros.max())
-        _panel(axes[0], fig, zeros, "x 四周补 0（padding=1）", vmax)
-        _panel(axes[1], fig, x0, "x 四周补 $x_0$，BN($x_0$) = 0", vmax)
-        fig.text(0.5, 0.02, "|conv(BN(x)) − conv'(x)|，每个输出像素取 4 个输出通道的最大值；"
-                 "8×8 输入，3×3 卷积（由 kb/figures/fold_border.py 绘制）",
-                 ha="center", fontsize=8, color="#616161")
-        fig.subplots_adjust(left=0.02, right=0.96, top=0.86, bottom=0.08, wspace=0.15)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, facecolor="white", metadata={"Software": None})
-        plt.close(fig)
-        return path
+    zeros, x0 = error_maps()
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 4.2), dpi=100)
+    vmax = float(zeros.max())
+    _panel(axes[0], fig, zeros, "x 四周补 0（padding=1）", vmax)
+    _panel(axes[1], fig, x0, "x 四周补 $x_0$，BN($x_0$) = 0", vmax)
+    caption(fig, "|conv(BN(x)) − conv'(x)|，每个输出像素取 4 个输出通道的最大值；"
+            "8×8 输入，3×3 卷积（由 kb/figures/fold_border.py 绘制）")
+    fig.subplots_adjust(left=0.02, right=0.96, top=0.86, bottom=0.08, wspace=0.15)
+    return save(fig, path)
 
 
 if __name__ == "__main__":

@@ -14,19 +14,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")  # no display; the same pixels everywhere
+from snippets.norms import statistics_mask
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from kb.figures.drawing import CJK_STYLE, asset, caption, save
 
-from snippets.norms import statistics_mask  # noqa: E402
-
-from kb.paths import ROOT  # noqa: E402
-
-OUTPUT = ROOT / "docs" / "assets" / "group_norm_groups.png"
-CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
+OUTPUT = asset("group_norm_groups.png")
 SHAPE = (2, 6, 2, 4)          # N, C, H, W: the figure shows sample 0
 GROUPS = {                    # G -> panel title
     1: "G = 1\n= LayerNorm",
@@ -69,21 +64,15 @@ def _panel(ax, num_groups: int) -> None:
     ax.set_title(GROUPS[num_groups], fontsize=11)
 
 
+@plt.rc_context(CJK_STYLE)
 def draw(path: Path = OUTPUT) -> Path:
-    # Settings of this figure only: other figures drawn in the same process keep theirs.
-    with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": CJK_FONTS, "mathtext.fontset": "cm"}):
-        fig, axes = plt.subplots(1, len(GROUPS), figsize=(9, 2.6), dpi=100)
-        for ax, num_groups in zip(axes, GROUPS):
-            _panel(ax, num_groups)
-        fig.text(0.5, 0.02, "同一颜色的值共享一组均值和方差；C = 6, H·W = 8，"
-                 "每个样本单独计算（由 kb/figures/group_norm_groups.py 绘制）",
-                 ha="center", fontsize=8, color="#616161")
-        fig.subplots_adjust(left=0.04, right=0.99, top=0.8, bottom=0.13, wspace=0.25)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # No software or date in the PNG's metadata: the same code gives the same bytes.
-        fig.savefig(path, facecolor="white", metadata={"Software": None})
-        plt.close(fig)
-        return path
+    fig, axes = plt.subplots(1, len(GROUPS), figsize=(9, 2.6), dpi=100)
+    for ax, num_groups in zip(axes, GROUPS):
+        _panel(ax, num_groups)
+    caption(fig, "同一颜色的值共享一组均值和方差；C = 6, H·W = 8，"
+            "每个样本单独计算（由 kb/figures/group_norm_groups.py 绘制）")
+    fig.subplots_adjust(left=0.04, right=0.99, top=0.8, bottom=0.13, wspace=0.25)
+    return save(fig, path)
 
 
 if __name__ == "__main__":

@@ -14,19 +14,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")  # no display; the same pixels everywhere
+from snippets.norms import statistics_mask
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from kb.figures.drawing import CJK_STYLE, asset, caption, save
 
-from snippets.norms import statistics_mask  # noqa: E402
-
-from kb.paths import ROOT  # noqa: E402
-
-OUTPUT = ROOT / "docs" / "assets" / "normalization_axes.png"
-CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
+OUTPUT = asset("normalization_axes.png")
 SHAPE = (4, 6, 2, 2)          # N, C, H, W: H·W = 4 positions
 INDEX = (3, 0, 1, 1)          # the dark cell: on the front, right and top faces
 NUM_GROUPS = 2                # GroupNorm: 2 groups of 3 channels
@@ -67,20 +62,15 @@ def _panel(ax, norm: str) -> None:
     ax.set_title(PANELS[norm], fontsize=11, pad=0)
 
 
+@plt.rc_context(CJK_STYLE)
 def draw(path: Path = OUTPUT) -> Path:
-    plt.rcParams.update({"font.family": "sans-serif", "font.sans-serif": CJK_FONTS})
     fig = plt.figure(figsize=(10, 3.3), dpi=100)
     for k, norm in enumerate(PANELS):
         _panel(fig.add_subplot(1, 4, k + 1, projection="3d"), norm)
-    fig.text(0.5, 0.02, "深色格子用浅蓝格子（含自身）的均值和方差归一化；"
-             "N = 4, C = 6, H·W = 4, G = 2（由 kb/figures/normalization_axes.py 绘制）",
-             ha="center", fontsize=8, color="#616161")
+    caption(fig, "深色格子用浅蓝格子（含自身）的均值和方差归一化；"
+            "N = 4, C = 6, H·W = 4, G = 2（由 kb/figures/normalization_axes.py 绘制）")
     fig.subplots_adjust(left=0.0, right=0.97, top=0.86, bottom=0.06, wspace=0.12)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # No software or date in the PNG's metadata: the same code gives the same bytes.
-    fig.savefig(path, facecolor="white", metadata={"Software": None})
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 if __name__ == "__main__":

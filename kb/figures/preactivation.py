@@ -15,17 +15,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-matplotlib.use("Agg")  # no display; the same pixels everywhere
+from kb.figures.drawing import CJK_STYLE, asset, save
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
-from kb.paths import ROOT  # noqa: E402
-
-OUTPUT = ROOT / "docs" / "assets" / "image_1724162865257_0.png"
-CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
+OUTPUT = asset("image_1724162865257_0.png")
 COLOURS = {"weight": "#e3f2fd", "BN": "#fff3e0", "ReLU": "#e8f5e9", "addition": "#f3e5f5"}
 
 # Bottom to top, as in the paper's figure.
@@ -58,9 +53,8 @@ def _unit(ax, x: float, title: str, layers: list[str]) -> None:
     ax.text(x, top + 1.05, title, ha="center", fontsize=13)
 
 
+@plt.rc_context(CJK_STYLE)
 def draw(path: Path = OUTPUT) -> Path:
-    plt.rcParams.update({"font.family": "sans-serif", "font.sans-serif": CJK_FONTS,
-                         "mathtext.fontset": "cm"})
     fig, ax = plt.subplots(figsize=(7.2, 6.4), dpi=100)
     ax.set_xlim(0, 10)
     ax.set_ylim(-0.9, 7.4)
@@ -70,10 +64,7 @@ def draw(path: Path = OUTPUT) -> Path:
     ax.text(5.0, -0.8, "残差单元中 BN 与 ReLU 的位置（He et al. 2016, Identity Mappings in Deep Residual "
             "Networks）\n示意图（原图缺失，由 kb/figures/preactivation.py 重绘）",
             ha="center", fontsize=8, color="#757575")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, facecolor="white", metadata={"Software": None})
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 if __name__ == "__main__":

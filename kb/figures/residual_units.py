@@ -13,19 +13,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-matplotlib.use("Agg")  # no display; the same pixels everywhere
+from snippets.residual import UNITS
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+from kb.figures.drawing import CJK_STYLE, asset, save
+from kb.paths import ROOT
 
-from snippets.residual import UNITS  # noqa: E402
-
-from kb.paths import ROOT  # noqa: E402
-
-OUTPUT = ROOT / "docs" / "assets" / "residual_units.png"
-CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
+OUTPUT = asset("residual_units.png")
 COLOURS = {"weight": "#e3f2fd", "BN": "#fff3e0", "ReLU": "#e8f5e9", "addition": "#f3e5f5"}
 STEP, BOTTOM, WIDTH = 0.62, 0.9, 1.3
 
@@ -61,10 +57,9 @@ def _unit(ax, x: float, title: str, layers: list[str]) -> list[tuple[float, str]
     return boxes
 
 
+@plt.rc_context(CJK_STYLE)
 def draw(path: Path = OUTPUT) -> dict[str, list[str]]:
     """Draw the figure to ``path``; return each unit's box labels, bottom to top."""
-    plt.rcParams.update({"font.family": "sans-serif", "font.sans-serif": CJK_FONTS,
-                         "mathtext.fontset": "cm"})
     fig, ax = plt.subplots(figsize=(10, 6.2), dpi=100)
     ax.set_xlim(0, 10)
     ax.set_ylim(-0.75, 5.8)
@@ -77,10 +72,7 @@ def draw(path: Path = OUTPUT) -> dict[str, list[str]]:
             "蓝线是恒等捷径（identity shortcut）。由 kb/figures/residual_units.py 按 snippets/residual.py 绘制",
             ha="center", fontsize=8, color="#616161")
     fig.subplots_adjust(left=0.0, right=1.0, top=1.0, bottom=0.0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # No software or date in the PNG's metadata: the same code gives the same bytes.
-    fig.savefig(path, facecolor="white", metadata={"Software": None})
-    plt.close(fig)
+    save(fig, path)
     return drawn
 
 

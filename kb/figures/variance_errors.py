@@ -16,19 +16,14 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")  # no display; the same pixels everywhere
+from snippets.numerics import VARIANCES, variance_errors
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from kb.figures.drawing import CJK_STYLE, asset, caption, save
 
-from snippets.numerics import VARIANCES, variance_errors  # noqa: E402
-
-from kb.paths import ROOT  # noqa: E402
-
-OUTPUT = ROOT / "docs" / "assets" / "variance_errors.png"
-CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
+OUTPUT = asset("variance_errors.png")
 SEEDS = range(8)
 N = 1024
 # Means on the x axis. float16 stops at 1e3: past it the data (spacing ≥ 2) has
@@ -107,22 +102,17 @@ def _panel(ax, dtype: type) -> None:
     ax.grid(True, which="major", color="#eeeeee")
 
 
+@plt.rc_context({**CJK_STYLE, "axes.unicode_minus": False})
 def draw(path: Path = OUTPUT) -> Path:
-    # Settings of this figure only: other figures drawn in the same process keep theirs.
-    with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": CJK_FONTS,
-                        "mathtext.fontset": "cm", "axes.unicode_minus": False}):
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4), dpi=100)
-        for ax, dtype in zip(axes, MEANS):
-            _panel(ax, dtype)
-        axes[0].set_ylabel("方差的相对误差")
-        axes[0].legend(fontsize=8, loc="center left")
-        fig.text(0.5, 0.01, "每个数都由 snippets/numerics.py 的 variance_errors 算出"
-                 "（kb/figures/variance_errors.py 绘制）", ha="center", fontsize=8, color="#616161")
-        fig.subplots_adjust(left=0.07, right=0.99, top=0.92, bottom=0.17, wspace=0.15)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, facecolor="white", metadata={"Software": None})
-        plt.close(fig)
-        return path
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), dpi=100)
+    for ax, dtype in zip(axes, MEANS):
+        _panel(ax, dtype)
+    axes[0].set_ylabel("方差的相对误差")
+    axes[0].legend(fontsize=8, loc="center left")
+    caption(fig, "每个数都由 snippets/numerics.py 的 variance_errors 算出"
+            "（kb/figures/variance_errors.py 绘制）", y=0.01)
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.92, bottom=0.17, wspace=0.15)
+    return save(fig, path)
 
 
 if __name__ == "__main__":
