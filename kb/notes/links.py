@@ -5,6 +5,11 @@ Unicode normalisation and with runs of whitespace collapsed, so ``[[ReLU]]``,
 ``[[relu]]`` and ``#ReLU`` name the same page. A namespace is part of the name:
 ``[[Batch Normalization/维度理解]]`` is the page of that full title, whose parent
 is ``Batch Normalization``.
+
+The one reader of links and tags for note pages and flashcards alike: the link graph,
+the page's inline patterns (kb/logseq/extension.py) and the card renderer
+(kb/cards/render.py, which also takes a card's Anki tags from it) all use these
+patterns, so ``**#x**`` is the tag ``x`` and ``#v1.2`` the tag ``v1.2`` everywhere.
 """
 
 from __future__ import annotations
