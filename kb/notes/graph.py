@@ -106,6 +106,7 @@ class Graph:
     by_name: dict[str, Note] = field(default_factory=dict)
     block_ids: dict[str, tuple[Note, Block]] = field(default_factory=dict)
     private_names: set[str] = field(default_factory=set)   # normalised titles of public: false notes
+    _backlinks: tuple[int, dict] | None = field(default=None, repr=False, compare=False)   # _backlink_index
 
     def note_at(self, src_uri: str) -> Note | None:
         return next((note for note in self.notes if note.src_uri == src_uri), None)
@@ -116,14 +117,25 @@ class Graph:
 
     def backlinks(self, note: Note) -> list[tuple[Note, list[Block]]]:
         """The pages linking to ``note`` and, for each, its linking blocks in page order."""
-        grouped: dict[str, tuple[Note, list[Block]]] = {}
-        for link in self.links:
-            if link.source is note or self._target_of(link) is not note:
-                continue
-            source, blocks = grouped.setdefault(link.source.src_uri, (link.source, []))
-            if not any(block is link.block for block in blocks):
-                blocks.append(link.block)
-        return sorted(grouped.values(), key=lambda item: links.normalize(item[0].title))
+        return [(source, list(blocks)) for source, blocks in self._backlink_index().get(id(note), [])]
+
+    def _backlink_index(self) -> dict[int, list[tuple[Note, list[Block]]]]:
+        """Every note's backlinks (by ``id`` of the note), from one pass over the links, made on
+        first use and again if links were added since (each page asking for its own went over
+        every link: a build grew with pages x links)."""
+        if self._backlinks is None or self._backlinks[0] != len(self.links):
+            grouped: dict[int, dict[str, tuple[Note, list[Block]]]] = {}
+            for link in self.links:
+                target = self._target_of(link)
+                if target is None or target is link.source:
+                    continue
+                _, blocks = grouped.setdefault(id(target), {}).setdefault(link.source.src_uri, (link.source, []))
+                if not any(block is link.block for block in blocks):
+                    blocks.append(link.block)
+            index = {key: sorted(by_source.values(), key=lambda item: links.normalize(item[0].title))
+                     for key, by_source in grouped.items()}
+            self._backlinks = (len(self.links), index)
+        return self._backlinks[1]
 
     def missing(self) -> dict[str, list[str]]:
         """Names linked to but not written yet -> where (``src_uri:line``), sorted by name."""
