@@ -126,7 +126,7 @@ class Graph:
         if self._backlinks is None or self._backlinks[0] != len(self.links):
             grouped: dict[int, dict[str, tuple[Note, list[Block]]]] = {}
             for link in self.links:
-                target = self._target_of(link)
+                target = self.target_of(link)
                 if target is None or target is link.source:
                     continue
                 _, blocks = grouped.setdefault(id(target), {}).setdefault(link.source.src_uri, (link.source, []))
@@ -151,7 +151,8 @@ class Graph:
         return {name: places for name, places in self.missing().items()
                 if links.normalize(name) not in self.private_names}
 
-    def _target_of(self, link: Link) -> Note | None:
+    def target_of(self, link: Link) -> Note | None:
+        """The page a link leads to: a block reference's page, else the page named; None if not written."""
         if link.kind == "block":
             found = self.block_ids.get(link.target)
             return found[0] if found else None

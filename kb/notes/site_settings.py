@@ -25,10 +25,14 @@ def kb_settings(extra: Mapping | None) -> Mapping:
 
 
 @functools.lru_cache(maxsize=None)
-def configured_extra(config_file: Path) -> Mapping:
-    """The ``extra`` of a site's mkdocs.yml."""
+def configured_site(config_file: Path) -> Mapping:
+    """A site's mkdocs.yml, read with MkDocs' own YAML loader (``!ENV`` tags and all)."""
     import yaml
     from mkdocs.utils.yaml import get_yaml_loader
 
-    data = yaml.load(Path(config_file).read_text(encoding="utf-8"), Loader=get_yaml_loader())  # noqa: S506
-    return (data or {}).get("extra") or {}
+    return yaml.load(Path(config_file).read_text(encoding="utf-8"), Loader=get_yaml_loader()) or {}  # noqa: S506
+
+
+def configured_extra(config_file: Path) -> Mapping:
+    """The ``extra`` of a site's mkdocs.yml."""
+    return configured_site(config_file).get("extra") or {}

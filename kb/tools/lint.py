@@ -16,8 +16,7 @@ formulas (KaTeX)        ``kb.site.katex.KatexRenderer``, each error with its lin
 cards (clozes,          ``kb.cards.extract.extract_notes``, ``duplicate_ids``           kb/site/cards_hooks.py
 arrows, #card,
 occlusion, ids)
-snippet includes        ``kb.site.snippet_check.check_includes`` (else              kb/site/hooks.py on_page_markdown
-                        pymdownx.snippets with the site's configuration)
+snippet includes        ``kb.site.snippet_check.check_includes``                    kb/site/hooks.py on_page_markdown
 page URLs               ``Note.dest_uri`` (kb/notes/page_names.py)                    kb/site/logseq_hooks.py on_files
 ======================  =====================================================  ==========================
 
@@ -43,13 +42,9 @@ names none, kb/cards/default_deck.py), as the cards hook does.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import markdown
-import yaml
 
 from kb.cards import errata
 from kb.cards.cloze import CardSyntaxError
@@ -66,22 +61,15 @@ from kb.notes.graph import Graph, Note, block_line, build_graph
 from kb.notes.graph import deck_of as graph_deck_of
 from kb.notes.graph_macros import MacrosFileError, load_macros
 from kb.notes.missing_pages import PAGE, missing_pages_mode
-from kb.notes.outline import Block, parse_outline, walk
+from kb.notes.outline import parse_outline, walk
 from kb.notes.site_settings import configured_extra
-from kb.site import katex
+from kb.paths import CACHE, DOCS, MKDOCS_YML, ROOT
+from kb.site import katex, snippet_check
+from kb.tools.corpus import errata_in, notes_in, shown_path, snippet_base_paths, src_uri_of
 from kb.tools.logseq_import import explicit_title
 
-try:  # the build's check of snippet includes (kb/site/hooks.py), when this tree has it
-    from kb.site import snippet_check
-except ImportError:  # pragma: no cover - older trees: pymdownx.snippets is asked directly
-    snippet_check = None
-
-from kb.paths import ROOT
 # The cards hook cuts the front matter with this pattern (kb/site/cards_hooks.py, RE_FRONT_MATTER).
 RE_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n", re.DOTALL)
-# A block made of one pymdownx.snippets include line, --8<-- "file.py:section": the build expands
-# those (an include line inside a block of several lines reaches the snippets extension unexpanded).
-RE_SNIPPET = re.compile(r"^-+8<-+[ \t]+(?P<quote>[\"'])(?P<spec>[^\"'\n]+)(?P=quote)$")
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -157,27 +145,7 @@ def kind_of(message: str) -> str:
     return "note"
 
 
-def shown_path(path: Path) -> str:
-    """A path as the user gave it: relative to the working folder when it is inside it."""
-    path = Path(os.path.abspath(path))
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 # --- which files ----------------------------------------------------------------------------------
-
-
-def notes_in(docs_dir: Path) -> dict[str, Path]:
-    """The notes of a docs folder as the build finds them: ``src_uri`` -> file (dot files left out)."""
-    notes_dir = docs_dir / page_names.NOTES_DIR
-    found = {}
-    for path in sorted(notes_dir.rglob("*.md")) if notes_dir.is_dir() else []:
-        src_uri = path.relative_to(docs_dir).as_posix()
-        if page_names.is_note(src_uri) and not any(part.startswith(".") for part in src_uri.split("/")):
-            found[src_uri] = path
-    return found
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -193,61 +161,15 @@ def _expand(paths: list[Path]) -> list[Path]:
     return files
 
 
-def src_uri_of(path: Path, docs_dir: Path) -> str:
-    """Where a file sits in the site: its path under docs/, or ``pages/<name>`` for a note from elsewhere."""
-    try:
-        return Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(docs_dir))).as_posix()
-    except ValueError:
-        return f"{page_names.NOTES_DIR}/{path.name}"
-
-
 # --- the checks ----------------------------------------------------------------------------------
 
 
-def snippet_config(config: Path = ROOT / "mkdocs.yml") -> dict:
-    """pymdownx.snippets' options from mkdocs.yml, base paths made absolute (the build runs in ROOT)."""
-    from mkdocs.utils.yaml import get_yaml_loader
-
-    data = yaml.load(config.read_text(encoding="utf-8"), Loader=get_yaml_loader())  # noqa: S506
-    for item in data.get("markdown_extensions", []):
-        if isinstance(item, dict) and "pymdownx.snippets" in item:
-            options = dict(item["pymdownx.snippets"] or {})
-            bases = options.get("base_path", ["."])
-            bases = [bases] if isinstance(bases, str) else bases
-            options["base_path"] = [str(ROOT / base) for base in bases]
-            return options
-    return {}
-
-
-def snippet_includes(blocks: list[Block]) -> list[tuple[int, str]]:
-    """``(line, "file.py:section")`` for every block of an outline that includes a snippet section."""
+def check_snippets(note: Note, shown: str, base_paths: list[Path]) -> list[tuple[int, str]]:
+    """Includes the build cannot expand: kb/site/snippet_check.py, as kb/site/hooks.py calls it."""
     found = []
-    for block in walk(blocks):
-        match = RE_SNIPPET.match(block.content.strip())
-        if match:
-            found.append((block.line, match.group("spec")))
-    return found
-
-
-def check_snippets(note: Note, shown: str, options: dict) -> list[tuple[int, str]]:
-    """Includes the build cannot expand: kb/site/snippet_check.py, as kb/site/hooks.py calls it, when present;
-    else pymdownx.snippets itself, configured as on the site, on each include block."""
-    if not options:
-        return []
-    if snippet_check is not None:
-        found = []
-        for item in snippet_check.check_includes(shown, note.source_text, [Path(b) for b in options["base_path"]]):
-            problem = item if isinstance(item, str) else item[-1]   # "source:line: message" (or (line, it))
-            line, _, message = problem.removeprefix(f"{shown}:").partition(": ")
-            found.append((int(line), message))
-        return found
-    found = []
-    for line, spec in snippet_includes(note.blocks):
-        md = markdown.Markdown(extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": options})
-        try:
-            md.convert(f'--8<-- "{spec}"')
-        except Exception as err:  # noqa: BLE001 - SnippetMissingError, or what a broken file raises
-            found.append((line, f"snippet include '{spec}': {err}"))
+    for _, problem in snippet_check.check_includes(shown, note.source_text, base_paths):
+        line, _, message = problem.removeprefix(f"{shown}:").partition(": ")   # "source:line: message"
+        found.append((int(line), message))
     return found
 
 
@@ -290,7 +212,7 @@ def card_notes(note: Note, shown: str, docs_dir: Path,
 
 def read_errata(docs_dir: Path, graph: Graph) -> tuple[list[Erratum], list[Problem]]:
     """The errata under ``docs_dir/errata/``, resolved in their notes, and their problems (errors)."""
-    found, problems = errata.collect(errata.sources_in(docs_dir), graph, lambda uri: shown_path(docs_dir / uri))
+    found, problems = errata_in(docs_dir, graph)
     return found, [Problem(p.source, p.line, "erratum", p.message) for p in problems]
 
 
@@ -346,7 +268,7 @@ def _url_clashes(graph: Graph, shown: dict[str, str], all_shown: dict[str, str])
     return problems
 
 
-def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> LintResult:
+def lint(paths: list[Path] | None = None, docs_dir: Path = DOCS) -> LintResult:
     """Check the notes under ``docs_dir/pages`` (or the given files among them)."""
     docs_dir = Path(docs_dir)
     files = notes_in(docs_dir)                             # src_uri -> path
@@ -368,7 +290,7 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
         targets = list(files)
     texts = {uri: path.read_text(encoding="utf-8-sig") for uri, path in files.items()}
     # As the build makes them: a page for each name linked but not written, when mkdocs.yml says so.
-    make_missing = missing_pages_mode(configured_extra(ROOT / "mkdocs.yml")) == PAGE
+    make_missing = missing_pages_mode(configured_extra(MKDOCS_YML)) == PAGE
     graph = build_graph(list(texts.items()), missing_pages=make_missing)
     linted = set(targets)
     problems: list[Problem] = []
@@ -387,9 +309,9 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
     # Every erratum problem when every note is checked (an erratum file may name no note at all).
     problems += [p for p in erratum_problems if not paths or p.path in linted_errata]
 
-    options = snippet_config()
+    base_paths = snippet_base_paths()
     custom_macros = load_macros(docs_dir)     # the build reads them too (kb/site/logseq_hooks.py)
-    renderer = katex.KatexRenderer(cache_file=ROOT / ".cache" / "katex" / "lint.json")
+    renderer = katex.KatexRenderer(cache_file=CACHE / "katex" / "lint.json")
     all_cards: list[CardNote] = []
     private = []
     for uri in sorted(files):
@@ -408,7 +330,7 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = ROOT / "docs") -> Lin
         for item in check_indentation(body, first) + blocks:
             problems.append(Problem(shown[uri], item.line, kind_of(item.message), item.message))
         problems += formula_problems(note, shown[uri], renderer)
-        for line, message in check_snippets(note, shown[uri], options):
+        for line, message in check_snippets(note, shown[uri], base_paths):
             problems.append(Problem(shown[uri], line, "snippet", message))
         for error in errors:
             problems.append(Problem(error.source, error.line, kind_of(error.detail), error.detail))

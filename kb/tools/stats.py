@@ -1,8 +1,8 @@
 """Numbers about the notes, per page and per deck: cards by type, links in and out, snippet sections.
 
 Read with the build's own functions (kb/notes/graph.py for pages and links, kb/cards/extract.py for
-cards, the snippet includes as kb/tools/lint.py finds them), so the numbers are those of the
-site:
+cards, kb/tools/corpus.py for the notes, their snippet includes and errata), so the numbers are
+those of the site:
 
 * cards: the cards (not notes) of each type, ``cloze``, ``arrow``, ``card`` (a
   ``#card`` block) and ``occlusion``, each page's in its deck (the default deck of
@@ -30,8 +30,10 @@ from kb.cards.errata import KINDS as ERRATUM_KINDS
 from kb.cards.form import check_cards
 from kb.cards.render import CARD_SYNTAX_TAGS
 from kb.notes import links as link_names
-from kb.notes.graph import Graph, Link, Note, build_graph
-from kb.tools.lint import ROOT, card_notes, deck_of, notes_in, read_errata, shown_path, snippet_config, snippet_includes
+from kb.notes.graph import Link, build_graph
+from kb.paths import DOCS
+from kb.tools.corpus import errata_in, notes_in, shown_path, snippet_base_paths, snippet_includes
+from kb.tools.lint import card_notes, deck_of
 
 CARD_TYPES = ("cloze", "arrow", "card", "occlusion")
 # The card-form warnings (kb/cards/form.py), with the heading of their column.
@@ -72,14 +74,7 @@ def _is_link(link: Link) -> bool:
     return bool(link.target) and not (link.kind == "tag" and link.target.lower() in CARD_SYNTAX_TAGS)
 
 
-def _target(graph: Graph, link: Link) -> Note | None:
-    if link.kind == "block":
-        found = graph.block_ids.get(link.target)
-        return found[0] if found else None
-    return graph.resolve(link.target)
-
-
-def section_includes(spec: str, base_paths: list[str]) -> list[str]:
+def section_includes(spec: str, base_paths: list[Path]) -> list[str]:
     """What a section of a Markdown snippet file (``fences.md:x``) itself includes, e.g. ``["m.py:x"]``."""
     name, _, section = spec.partition(":")
     if not name.endswith(".md") or not section:
@@ -94,14 +89,14 @@ def section_includes(spec: str, base_paths: list[str]) -> list[str]:
     return []
 
 
-def collect(docs_dir: Path = ROOT / "docs") -> Stats:
+def collect(docs_dir: Path = DOCS) -> Stats:
     docs_dir = Path(docs_dir)
     files = notes_in(docs_dir)
     # Links to pages with no file count as "not written", whatever mkdocs.yml's missing_pages says.
     graph = build_graph([(uri, path.read_text(encoding="utf-8-sig")) for uri, path in files.items()])
-    base_paths = snippet_config().get("base_path", [])
+    base_paths = snippet_base_paths()
     pages: dict[str, PageStats] = {}
-    corrections, erratum_problems = read_errata(docs_dir, graph)
+    corrections, erratum_problems = errata_in(docs_dir, graph)
     errors: list[str] = [str(p) for p in erratum_problems]
     all_cards = []
     for note in graph.notes:
@@ -125,7 +120,7 @@ def collect(docs_dir: Path = ROOT / "docs") -> Stats:
     for link in graph.links:
         if not _is_link(link) or link.source.src_uri not in pages:
             continue
-        target = _target(graph, link)
+        target = graph.target_of(link)
         if target is link.source:
             continue
         pages[link.source.src_uri].links_out += 1
