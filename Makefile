@@ -70,7 +70,7 @@ bench: deps browser-deps
 
 # Prove the BatchNorm tests bite: each classic mistake applied to a copy must fail them.
 mutants: deps
-	$(BIN)/python tests/mutation/run_mutants.py
+	$(BIN)/python -m tests.mutation.run_mutants
 
 # Re-run every notebook under docs/ top to bottom and save its outputs (the site shows
 # the committed outputs; the tests fail when they are not what the code produces).

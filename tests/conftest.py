@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The repository root, so that kb and snippets are importable (pytest puts only tests/ on the path).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kb.paths import MKDOCS_YML, ROOT  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 TEST_OUTPUT = ROOT / "test-output"
@@ -27,14 +29,14 @@ TEST_SITE_URL = "https://example.github.io/normalization-kb/"
 TEST_REPO_URL = "https://github.com/example/normalization-kb"
 
 
-def build_site(site_dir: Path, config: Path = ROOT / "mkdocs.yml",
+def build_site(site_dir: Path, config: Path = MKDOCS_YML,
                strict: bool = True) -> subprocess.CompletedProcess:
     """Build into ``site_dir`` (strictly unless told otherwise); return the finished process."""
     # Fixed publishing addresses, so the build does not depend on the caller's
     # environment or git remote (the GitHub workflow sets its own).
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1",
            "SITE_URL": TEST_SITE_URL, "REPO_URL": TEST_REPO_URL}
-    if Path(config).resolve() != ROOT / "mkdocs.yml":
+    if Path(config).resolve() != MKDOCS_YML:
         # mkdocs-jupyter deletes the cache entries a build did not use: a small test site
         # keeps its own, so it cannot evict the project's converted notebooks.
         env["KB_NOTEBOOK_CACHE"] = str(Path(config).resolve().parent / ".cache" / "mkdocs-jupyter")

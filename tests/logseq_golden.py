@@ -24,15 +24,12 @@ import markdown
 import yaml
 from mkdocs.utils.yaml import get_yaml_loader
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from kb.logseq.extension import LogseqExtension  # noqa: E402
-from kb.notes.graph import build_graph  # noqa: E402
+from kb.logseq.extension import LogseqExtension
+from kb.notes.graph import build_graph
+from kb.paths import DOCS, MKDOCS_YML, ROOT
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden" / "logseq"
-DOCS_DIR = ROOT / "docs"
+DOCS_DIR = DOCS
 
 # Pages that exist around each case: an alias, a namespaced page, a page with a block id.
 FIXTURE_PAGES = {
@@ -47,7 +44,7 @@ FIXTURE_PAGES = {
 }
 
 
-def site_markdown_extensions(config: Path = ROOT / "mkdocs.yml") -> tuple[list[str], dict]:
+def site_markdown_extensions(config: Path = MKDOCS_YML) -> tuple[list[str], dict]:
     """The site's ``markdown_extensions`` as names and configs, read with MkDocs' own YAML loader."""
     data = yaml.load(config.read_text(encoding="utf-8"), Loader=get_yaml_loader())
     names, configs = [], {}

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from kb.paths import ROOT
+
 KB = ROOT / "kb"
 
 # A wing's floor: a module may import from wings on its floor or below, never above.

@@ -1,16 +1,16 @@
 """The mutation list in tests/mutation/run_mutants.py still fits snippets/batch_norm.py.
 
 Cheap: it only applies the text edits. The mutation run itself (a pytest run per
-mutant) is ``.venv/bin/python tests/mutation/run_mutants.py``.
+mutant) is ``.venv/bin/python -m tests.mutation.run_mutants``.
 """
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from kb.paths import ROOT
+
 SPEC = importlib.util.spec_from_file_location(
     "run_mutants", ROOT / "tests" / "mutation" / "run_mutants.py")
 run_mutants = importlib.util.module_from_spec(SPEC)

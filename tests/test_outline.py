@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kb.notes.frontmatter import read_front_matter
 from kb.notes.outline import Block, parse_outline, walk
+from kb.paths import DOCS
 
 # The original note as the site has it (verbatim; tests/test_logseq_site.py compares it with the seed).
-SEED = Path(__file__).resolve().parents[1] / "docs" / "pages" / "Batch Normalization.md"
+SEED = DOCS / "pages" / "Batch Normalization.md"
 
 
 def shape(blocks: list[Block]) -> list:

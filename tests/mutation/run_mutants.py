@@ -7,8 +7,8 @@ each mutant as killed (a test failed) or survived (all passed).
 
 Usage (from the repository root)::
 
-    .venv/bin/python tests/mutation/run_mutants.py            # all mutants
-    .venv/bin/python tests/mutation/run_mutants.py -k keras   # names containing 'keras'
+    .venv/bin/python -m tests.mutation.run_mutants            # all mutants
+    .venv/bin/python -m tests.mutation.run_mutants -k keras   # names containing 'keras'
 
 Exit status 0 only if the unmutated copy passes and every mutant is killed; 1 if a
 mutant survived; 2 if a search text is missing or ambiguous (the list has rotted), a
@@ -28,7 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from kb.paths import ROOT
+
 TARGET = Path("snippets/batch_norm.py")
 # The suite that must kill every mutant (named, so that a new test file elsewhere
 # cannot change the verdict unseen).
