@@ -28,7 +28,6 @@ from kb.cards.extract import PageInfo, extract_notes
 from kb.notes.graph import read_note
 from kb.notes.outline import parse_outline
 from kb.site import learning_path
-from kb.tools.lint import card_body
 
 DOCS_PAGES = ROOT / "docs" / "pages"
 # The public pages of the fixture graph below (a journal among them), by title.
@@ -128,8 +127,7 @@ def card_ids(docs: Path) -> dict[str, list[str]]:
         deck = note.front.meta.get("deck")
         if not deck:
             continue
-        body, first = card_body(text)
-        notes, errors = extract_notes(parse_outline(body, first), PageInfo(
+        notes, errors = extract_notes(note.blocks, PageInfo(
             title=note.title, deck=deck, source=path.name, src_uri=f"pages/{path.name}", docs_dir=docs))
         assert errors == []
         ids[path.name] = [card.id for n in notes for card in n.cards]

@@ -30,10 +30,11 @@ from logseq_golden import FIXTURE_PAGES, render_note
 
 from kb.cards.extract import PageInfo, extract_notes
 from kb.notes.frontmatter import read_front_matter
+from kb.notes.graph import read_note
 from kb.notes.outline import parse_outline
 from kb.site import katex
 from kb.site import page_meta
-from kb.tools.lint import card_body, lint
+from kb.tools.lint import lint
 
 IMAGE = "image_1724172031817_0.png"             # an image of the site, for occlusion data
 NOTE_URI = "pages/Generated Note.md"
@@ -205,10 +206,9 @@ def test_a_generated_note_gives_html_or_located_problems_and_nothing_else(docs_d
     for number in range(blocks):
         assert f"blk{number}x" in html, f"block {number} is not on the page"
 
-    body, first_line = card_body(read)
     page = PageInfo(title="Generated Note", deck="test/Generated", source=NOTE_URI, src_uri=NOTE_URI,
                     docs_dir=docs_dir)
-    _, errors = extract_notes(parse_outline(body, first_line), page)
+    _, errors = extract_notes(read_note(NOTE_URI, read).blocks, page)
     for error in errors:
         assert located(str(error), NOTE_URI, lines), str(error)
 

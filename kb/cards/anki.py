@@ -34,7 +34,7 @@ from pathlib import Path
 import genanki
 
 from kb.cards import render as card_html
-from kb.cards.extract import Note
+from kb.cards.extract import CardNote
 from kb.cards.occlusion import anki_occlusion_text
 
 # Ids of our note types; fixed forever (Anki keys its note types by id).
@@ -165,7 +165,7 @@ def _local_images(field: str) -> str:
     return RE_SRC.sub(lambda m: m.group(1) + html.escape(_media_name(html.unescape(m.group(2)))) + m.group(3), field)
 
 
-def genanki_note(note: Note) -> genanki.Note:
+def genanki_note(note: CardNote) -> genanki.Note:
     tags = anki_tags(note.tags)
     guid = genanki.guid_for(note.id)
     context = " › ".join([html.escape(note.page.title), *note.context])   # the page, then the nearest parent
@@ -232,7 +232,7 @@ def _changed_paths(paths: list[str], repo: Path) -> set[Path]:
     return changed
 
 
-def write_package(deck: str, anki_name: str, notes: list[Note], path: Path, timestamp: float) -> list[str]:
+def write_package(deck: str, anki_name: str, notes: list[CardNote], path: Path, timestamp: float) -> list[str]:
     """Write the deck's notes to ``path`` as the Anki deck ``anki_name``; return the media file names it carries."""
     anki_deck = genanki.Deck(deck_id(deck), anki_name)
     media: dict[str, Path] = {}

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from kb.cards import render as card_html
 from kb.cards.cloze import CardSyntaxError
-from kb.cards.extract import Note as CardNote
+from kb.cards.extract import CardNote
 from kb.cards.extract import PageInfo, duplicate_ids, extract_notes
 from kb.notes import page_names
 from kb.notes.graph import Graph
@@ -248,9 +248,10 @@ def erratum_page(erratum: Erratum, page: PageInfo) -> PageInfo:
     return dataclasses.replace(page, source=erratum.source)
 
 
-def apply_to_cards(notes: list[CardNote], errata: list[Erratum],
-                   page: PageInfo) -> tuple[list[CardNote], list[CardSyntaxError]]:
-    """The page's cards with its errata applied, and the syntax errors of the errata's own cards.
+def apply_to_cards(notes: list[CardNote], errata: list[Erratum], page: PageInfo
+                   ) -> tuple[list[CardNote], list[CardSyntaxError], dict[int, list[CardNote]]]:
+    """The page's cards with its errata applied, the syntax errors of the errata's own cards, and
+    those cards by the line of their block in the erratum file (the page shows them in the 勘误 box).
 
     The cards of a block with an erratum of kind wrong or card leave; an imprecise
     erratum goes on the back of its block's cards; every erratum's children are added
@@ -268,14 +269,17 @@ def apply_to_cards(notes: list[CardNote], errata: list[Erratum],
             note = dataclasses.replace(note, back_extra=note.back_extra + extra)
         kept.append(note)
     errors: list[CardSyntaxError] = []
+    own: dict[int, list[CardNote]] = {}
     for erratum in errata:
         if erratum.block.children:
             added, problems = extract_notes(erratum.block.children, erratum_page(erratum, page))
             kept += added
             errors += problems
+            for note in added:
+                own.setdefault(note.line, []).append(note)
     # An erratum's card with the id of a card the page keeps (the page's own duplicates are the page's errors).
     errors += [e for e in duplicate_ids(kept) if e.source != page.source and e not in errors]
-    return kept, errors
+    return kept, errors, own
 
 
 def card_box(erratum: Erratum) -> str:

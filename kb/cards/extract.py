@@ -2,7 +2,7 @@
 
 Pure functions, no MkDocs. Input: a page's outline (``kb.notes.outline.parse_outline``)
 and what the front matter says (title, deck, tags, source path). Output:
-:class:`Note` records, one per block and kind, each with its :class:`Card` list.
+:class:`CardNote` records, one per block and kind, each with its :class:`Card` list.
 The syntax means what it means in the logseq-anki-sync plugin:
 
 * clozes ``{{c1 x}}``..``{{c9 x}}``, ``{{cloze x}}`` (``kb.cards.cloze``): one note per
@@ -70,7 +70,7 @@ class Card:
 
 
 @dataclass
-class Note:
+class CardNote:
     id: str
     type: str                  # "cloze", "arrow", "card" or "occlusion"
     page: PageInfo
@@ -175,7 +175,7 @@ def _children_html(children: list[Block], page: PageInfo) -> str:
     return f'<ul class="card-children">{items}</ul>'
 
 
-def _cloze_cards(note: Note, note_html: str) -> None:
+def _cloze_cards(note: CardNote, note_html: str) -> None:
     for ordinal in card_html.ordinals(note_html):
         note.cards.append(Card(f"{note.id}-c{ordinal}", note.id, ordinal,
                                card_html.card_side(note_html, ordinal, "front"),
@@ -192,18 +192,18 @@ def find_arrow(text: str) -> re.Match[str] | None:
 
 
 def notes_of_block(block: Block, context: list[str], page: PageInfo,
-                    context_text: list[str]) -> list[Note]:
+                    context_text: list[str]) -> list[CardNote]:
     """The notes one block makes (none if it makes no card); raises :class:`CardSyntaxError`."""
     text = block.content
     source, line = page.source, block.line
     tags = list(page.tags) + _block_tags(text)
     names = {t.lower() for t in card_html.tags_of(text)}
     images = lambda src: _image_site_path(page, src)  # noqa: E731 - a one-line resolver
-    notes: list[Note] = []
+    notes: list[CardNote] = []
 
-    def new_note(kind: str, question: str, note_html: str) -> Note:
+    def new_note(kind: str, question: str, note_html: str) -> CardNote:
         nid = note_id(page, kind, "\n".join(context_text + [question]), block)
-        return Note(nid, kind, page, line, note_html, context, tags,
+        return CardNote(nid, kind, page, line, note_html, context, tags,
                     explicit_id=bool(block.properties.get("id", "").strip()))
 
     # Image occlusion.
@@ -301,13 +301,13 @@ def notes_of_block(block: Block, context: list[str], page: PageInfo,
     return notes
 
 
-def extract_notes(blocks: list[Block], page: PageInfo) -> tuple[list[Note], list[CardSyntaxError]]:
+def extract_notes(blocks: list[Block], page: PageInfo) -> tuple[list[CardNote], list[CardSyntaxError]]:
     """Every note of a page's outline, in page order, and every syntax error found.
 
     A block with an error makes no note; the other blocks still do, so one build
     reports all the errors of a page.
     """
-    notes: list[Note] = []
+    notes: list[CardNote] = []
     errors: list[CardSyntaxError] = []
 
     def visit(block_list: list[Block], context: list[str], context_text: list[str]) -> None:
@@ -337,14 +337,14 @@ def extract_notes(blocks: list[Block], page: PageInfo) -> tuple[list[Note], list
     return notes, errors
 
 
-def duplicate_ids(notes: list[Note], across_pages: bool = False) -> list[CardSyntaxError]:
+def duplicate_ids(notes: list[CardNote], across_pages: bool = False) -> list[CardSyntaxError]:
     """An error for every note whose id an earlier note already has.
 
     ``across_pages``: only where the earlier note is on another page. An ``id::`` two
     blocks of notes share is left out: the link graph reports it as a duplicate block id
     (kb.notes.graph), at the ``id::`` line, and one mistake gets one error.
     """
-    seen: dict[str, Note] = {}
+    seen: dict[str, CardNote] = {}
     errors = []
     for note in notes:
         first = seen.setdefault(note.id, note)
@@ -363,7 +363,7 @@ def duplicate_ids(notes: list[Note], across_pages: bool = False) -> list[CardSyn
 # --- occlusion HTML -------------------------------------------------------------------------
 
 
-def occlusion_html(note: Note, cid: int | None, side: str = "page") -> str:
+def occlusion_html(note: CardNote, cid: int | None, side: str = "page") -> str:
     """The image with its rectangles.
 
     ``side="page"``: every rectangle covered, each revealed by a click;

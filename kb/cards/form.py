@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from kb.cards import render as card_html
-from kb.cards.extract import Note
+from kb.cards.extract import CardNote
 
 CLOZE_MAX_UNITS = 12     # about 12 Chinese characters or 6 words
 FRONT_MIN_UNITS = 6      # e.g. "特点 :->" (2) or "AdaIN 的做法" (5) is too short; "Chan 合并公式" (6) is not
@@ -104,7 +104,7 @@ def top_level_items(fragment: str) -> int:
 # --- one card -----------------------------------------------------------------------------
 
 
-def answers(note: Note, ordinal: int) -> list[str]:
+def answers(note: CardNote, ordinal: int) -> list[str]:
     """The HTML of each cloze that card ``ordinal`` asks."""
     return [m.group("body") for m in card_html.RE_KB_CLOZE.finditer(note.html) if int(m.group("n")) == ordinal]
 
@@ -118,13 +118,13 @@ def answer_key(text: str) -> str:
     return "" if RE_NUMBER.fullmatch(key) else key
 
 
-def front_text(note: Note, ordinal: int) -> str:
+def front_text(note: CardNote, ordinal: int) -> str:
     """What the front of card ``ordinal`` shows, besides the asked cloze."""
     front = card_html.card_side(note.html, ordinal, "front")
     return plain_text(RE_ASKED.sub(" ", front))
 
 
-def card_problems(note: Note, ordinal: int) -> list[FormProblem]:
+def card_problems(note: CardNote, ordinal: int) -> list[FormProblem]:
     """The form problems of one card of a note (occlusion cards have none)."""
     if note.type == "occlusion":
         return []
@@ -161,10 +161,10 @@ def _excerpt(text: str, width: int = 40) -> str:
 # --- a deck -------------------------------------------------------------------------------
 
 
-def check_cards(notes: list[Note]) -> list[FormProblem]:
+def check_cards(notes: list[CardNote]) -> list[FormProblem]:
     """The form problems of every card of the notes, a same answer within a deck included."""
     problems: list[FormProblem] = []
-    first_with: dict[tuple[str, str], Note] = {}
+    first_with: dict[tuple[str, str], CardNote] = {}
     for note in notes:
         for card in note.cards:
             problems += card_problems(note, card.ordinal)

@@ -39,14 +39,13 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import unquote
 
 from kb.cards import errata as errata_layer
 from kb.cards import occlusion as occlusion_data
-from kb.cards.cloze import CardSyntaxError
 from kb.cards.errata import Erratum
-from kb.cards.extract import Note, PageInfo, find_arrow, notes_of_block, occlusion_html
+from kb.cards.extract import CardNote, find_arrow, occlusion_html
 from kb.cards.extract import RE_IMAGE as RE_CARD_IMAGE
 from kb.logseq.collapsed_blocks import folded_children, is_collapsed
 from kb.notes import remote_images
@@ -80,7 +79,10 @@ class RenderContext:
     src_uri: str                       # the page being rendered, relative to docs/
     stash: Callable[[str], str]        # store raw HTML, get a placeholder back (md.htmlStash)
     math: bool = True                  # false: dollars are literal (front matter mathjax: false)
-    cards: PageInfo | None = None      # the blocks' page, for its cards; None: no block is shown as a card
+    # The flashcard notes of the blocks by their source line, as the card builder made them once
+    # (kb/cards/page_cards.py); None: no block is shown as a card.
+    cards: Mapping[int, list[CardNote]] | None = None
+    erratum_cards: Mapping[int, list[CardNote]] | None = None   # the errata's own cards, by line in their file
     root: str = ""                     # from the page being rendered to the site root, e.g. "../../"
     docs_dir: Path | None = None       # where images are looked up; None: every image is taken as there
     errata: dict[int, list[Erratum]] | None = None   # the note's errata by the line of their block (kb/cards/errata.py)
@@ -245,7 +247,8 @@ def erratum_lines(erratum: Erratum, ctx: RenderContext, depth: int) -> list[str]
     cards = ""
     if erratum.block.children:
         # The corrected cards, shown as the page shows cards; their lines are the erratum file's.
-        outline = render_outline(erratum.block.children, dataclasses.replace(ctx, errata=None), depth + 1)
+        outline = render_outline(erratum.block.children,
+                                 dataclasses.replace(ctx, errata=None, cards=ctx.erratum_cards), depth + 1)
         outline = [line.replace('<li class="kb-block" data-line=', '<li class="kb-erratum__card" data-erratum-line=')
                    for line in outline]
         cards = "\n".join(['<div class="kb-erratum__cards" markdown="block">', "",
@@ -260,14 +263,10 @@ def erratum_lines(erratum: Erratum, ctx: RenderContext, depth: int) -> list[str]
 # --- card blocks ------------------------------------------------------------------------
 
 
-def card_notes(block: Block, ctx: RenderContext) -> list[Note]:
-    """The flashcard notes of the block, or none (not a note page, no card, or a card syntax error)."""
-    if ctx.cards is None:
-        return []
-    try:
-        return notes_of_block(block, [], ctx.cards, [])
-    except CardSyntaxError:
-        return []   # the cards hook reports it with file:line; the block shows as written
+def card_notes(block: Block, ctx: RenderContext) -> list[CardNote]:
+    """The flashcard notes of the block, or none (not a note page, no card, or a card syntax error:
+    the cards hook reports it with file:line, and the block shows as written)."""
+    return list(ctx.cards.get(block.line, [])) if ctx.cards is not None else []
 
 
 def root_prefix(page_url: str) -> str:
@@ -275,7 +274,7 @@ def root_prefix(page_url: str) -> str:
     return "../" * page_url.lstrip("/").count("/")
 
 
-def _asked(note: Note) -> set[int]:
+def _asked(note: CardNote) -> set[int]:
     return {card.ordinal for card in note.cards}
 
 
@@ -284,7 +283,7 @@ def _folded(markdown_lines: list[str], summary: str) -> list[str]:
     return [FOLD, f"<summary>{summary}</summary>", "", *markdown_lines, "", "</details>", ""]
 
 
-def _content_lines(block: Block, ctx: RenderContext, depth: int, notes: list[Note]) -> list[str]:
+def _content_lines(block: Block, ctx: RenderContext, depth: int, notes: list[CardNote]) -> list[str]:
     text = block.content
     for note in notes:
         if note.type == "occlusion":
@@ -305,7 +304,7 @@ def _content_lines(block: Block, ctx: RenderContext, depth: int, notes: list[Not
     return content
 
 
-def _with_occlusion(text: str, note: Note, ctx: RenderContext) -> str:
+def _with_occlusion(text: str, note: CardNote, ctx: RenderContext) -> str:
     """The block's text with the note's image replaced by the image and its masks (raw HTML)."""
     assert note.occlusion is not None
     key = occlusion_data.asset_key(note.occlusion.image)

@@ -34,12 +34,14 @@ Problems are logged as warnings on the ``mkdocs.extensions.kb.logseq`` logger
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import html
 import logging
 import posixpath
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -51,7 +53,7 @@ from kb.logseq import (asset_links, directives as logseq_directives, embeds, foo
                        ordered_lists, simple_queries, tables as logseq_tables)
 from kb.cards.cloze import RE_HINT
 from kb.cards.errata import by_target
-from kb.cards.extract import PageInfo
+from kb.cards.page_cards import PageCards, page_info, read_page_cards
 from kb.logseq.block_render import RenderContext, block_markdown, render_outline, root_prefix
 from kb.logseq.note_checks import check_blocks, check_indentation
 from kb.notes import (emphasis as logseq_emphasis, graph_macros, links, macros, tasks as logseq_tasks)
@@ -80,11 +82,27 @@ RE_BARE_URL = re.compile(r"(?<![\w/\"'=(<])(?P<url>https?://[^\s<>()\[\]（）�
 
 
 class LogseqPage:
-    """What the inline processors need to know about the page being rendered."""
+    """What the inline processors need to know about the page being rendered.
 
-    def __init__(self, graph: Graph, note: Note) -> None:
+    ``cards_of(note)``: a note's cards (kb/cards/page_cards.py), which the site build makes once
+    per note (kb/site/build_state.py); without it (the extension used on its own) they are made
+    here, once per note, as the cards of a note without a deck.
+    """
+
+    def __init__(self, graph: Graph, note: Note, docs_dir: Path | None = None,
+                 cards_of: Callable[[Note], PageCards] | None = None) -> None:
         self.graph = graph
         self.note = note
+        self._cards_of = cards_of
+        self._made: dict[str, PageCards] = {}
+        self.docs_dir = docs_dir
+
+    def cards_of(self, note: Note) -> PageCards:
+        if self._cards_of is not None:
+            return self._cards_of(note)
+        if note.src_uri not in self._made:
+            self._made[note.src_uri] = read_page_cards(note, page_info(note, "", note.src_uri, self.docs_dir))
+        return self._made[note.src_uri]
 
     def href(self, target: Note, anchor: str = "") -> str:
         """A relative link to the target's Markdown source; MkDocs turns it into its URL."""
@@ -278,7 +296,7 @@ class LogseqOutlinePreprocessor(Preprocessor):
                  custom_macros: dict[str, str] | None = None,
                  errata: list | None = None) -> None:
         super().__init__(md)
-        self.page = page
+        self.page = page   # its cards_of gives each note's cards
         self.custom_macros = custom_macros or {}
         self.default_deck = default_deck
         self.errata = errata or []   # the note's errata, resolved (kb/cards/errata.py)
@@ -289,7 +307,11 @@ class LogseqOutlinePreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         body = "\n".join(lines)
-        blocks = parse_outline(body, self.first_line)
+        note = self.page.note
+        if body.strip() == note.front.body.strip():
+            blocks = copy.deepcopy(note.blocks)   # the outline the graph read (rewritten here in place)
+        else:
+            blocks = parse_outline(body, self.first_line)   # a hook before this one changed the Markdown
         self.report(check_indentation(body, self.first_line))
         if self.docs_dir is not None:
             # On a page with cards, an unclosed cloze is the cards hook's to report (not a stray '{{').
@@ -298,10 +320,10 @@ class LogseqOutlinePreprocessor(Preprocessor):
                                      graph_macros=self.custom_macros))
         self.prepare(blocks)
         definitions = footnotes.take_definitions(blocks)
-        cards = card_page(self.page.note, self.docs_dir)
-        ctx = RenderContext(self.page.note.src_uri, self.tokens.store, self.page.note.math,
-                            cards=cards, root=root_prefix(cards.url), docs_dir=self.docs_dir,
-                            errata=by_target(self.errata))
+        cards = self.page.cards_of(note)
+        ctx = RenderContext(note.src_uri, self.tokens.store, note.math,
+                            cards=cards.by_line, erratum_cards=cards.erratum_cards, root=root_prefix(cards.info.url),
+                            docs_dir=self.docs_dir, errata=by_target(self.errata))
         simple_queries.expand(blocks, self.page.graph, self.page.note.math, self.tokens.store)
         # Embedded blocks render as blocks of their own file: not as cards of this page, and
         # this page's errata (by line) are not theirs.
@@ -337,12 +359,6 @@ def block_text(content: str, custom_macros: dict[str, str], math: bool, stash) -
     return logseq_tasks.rewrite(asset_links.rewrite(content), stash)
 
 
-def card_page(note: Note, docs_dir: Path | None) -> PageInfo:
-    """What kb.cards.extract needs to read the note's card blocks (images are found under ``docs_dir``)."""
-    return PageInfo(title=note.title, deck=str(note.front.meta.get("deck") or ""), source=note.src_uri,
-                    url=posixpath.dirname(note.dest_uri) + "/", src_uri=note.src_uri, docs_dir=docs_dir)
-
-
 def header_lines(note: Note) -> list[str]:
     """The page's full title, namespace included (the navigation shows only its last part).
 
@@ -360,11 +376,11 @@ def backlinks_lines(page: LogseqPage, tokens: RawHtmlTokens, docs_dir: Path | No
     """
     lines = ["", f"## {BACKLINKS_HEADING} {{: .kb-backlinks-heading }}", ""]
     found = page.graph.backlinks(page.note)
-    root = root_prefix(card_page(page.note, docs_dir).url)
+    root = root_prefix(page.cards_of(page.note).info.url)
     if not found:
         return lines + ['<p class="kb-backlinks kb-backlinks--empty">还没有页面链接到这里。</p>', ""]
     for source, blocks in found:
-        ctx = RenderContext(page.note.src_uri, tokens.store, source.math, cards=card_page(source, docs_dir),
+        ctx = RenderContext(page.note.src_uri, tokens.store, source.math, cards=page.cards_of(source).by_line,
                             root=root)
         lines += ['<section class="kb-backlinks" markdown="block">', "",
                   f'<p class="kb-backlinks__page" markdown="span">[[{source.title}]]</p>', "",
@@ -400,6 +416,8 @@ class LogseqExtension(Extension):
             "macros": [{}, "The graph's own macros, name -> text (kb/notes/graph_macros.py)"],
             "errata": [[], "The note's errata (kb.cards.errata.Erratum), their targets resolved; "
                            "each shows in the block it corrects"],
+            "cards": ["", "cards_of(note): a note's cards (kb.cards.page_cards.PageCards), made once per build "
+                          "(kb/site/build_state.py); empty: made here"],
         }
         super().__init__(**kwargs)
 
@@ -411,8 +429,9 @@ class LogseqExtension(Extension):
             return  # not a Logseq note: an ordinary Markdown page
         md.registerExtensions(["md_in_html", "attr_list", "footnotes"],
                               {"footnotes": {"BACKLINK_TITLE": "回到正文中脚注 %d 的位置"}})
-        page = LogseqPage(graph, note)
         docs_dir = Path(self.getConfig("docs_dir")) if self.getConfig("docs_dir") else None
+        cards_of = self.getConfig("cards")
+        page = LogseqPage(graph, note, docs_dir, cards_of if callable(cards_of) else None)
         tokens = RawHtmlTokens()
         md.preprocessors.register(
             LogseqOutlinePreprocessor(md, page, int(self.getConfig("first_line")), docs_dir, tokens,

@@ -131,8 +131,7 @@ def _values(value: str) -> set[str]:
 
 
 def _page_properties(note: Note) -> dict[str, str]:
-    first = note.blocks[0] if note.blocks else None
-    props = dict(first.properties) if first is not None and not first.content else {}
+    props = dict(note.properties)
     for key, value in note.front.meta.items():
         props.setdefault(str(key).lower(), ", ".join(map(str, value)) if isinstance(value, list) else str(value))
     return props

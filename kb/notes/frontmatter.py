@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from kb.notes import links
+from kb.notes.outline import page_properties
 
 DELIMITER = "---"
 
@@ -156,11 +157,9 @@ _BOOL_KEYS = {"public", "toc", "mathjax"}
 def meta_from_page_properties(title: str, blocks: list) -> dict:
     """Front matter for a note written with Logseq page properties instead of YAML."""
     meta: dict = {"title": title}
-    first = blocks[0] if blocks else None
-    if first is None or first.content or not first.properties:
-        return meta
+    properties = page_properties(blocks)
     for key in PAGE_PROPERTY_KEYS:
-        value = first.properties.get(key, "").strip()
+        value = properties.get(key, "").strip()
         if not value:
             continue
         if key in _LIST_KEYS:

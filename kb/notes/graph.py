@@ -23,7 +23,7 @@ from kb.notes import page_names
 from kb.notes.dollar_math import mask_math
 from kb.notes.frontmatter import FrontMatter, Problem, read_front_matter
 from kb.notes.missing_pages import missing_page_text
-from kb.notes.outline import Block, parse_outline, walk
+from kb.notes.outline import Block, page_properties, parse_outline, walk
 
 
 @dataclass
@@ -49,6 +49,19 @@ class Note:
     def dest_uri(self) -> str:
         return page_names.dest_uri_for_title(self.title)
 
+    @property
+    def properties(self) -> dict[str, str]:
+        """Its Logseq page properties (kb/notes/outline.py ``page_properties``)."""
+        return page_properties(self.blocks)
+
+    @property
+    def explicit_title(self) -> str | None:
+        """The title the page states (front matter ``title``, else ``title::``), or None."""
+        title = self.front.meta.get("title")
+        if isinstance(title, str) and title.strip():
+            return title.strip()
+        return self.properties.get("title", "").strip() or None
+
 
 def deck_of(note: Note, default: str | None = None) -> str | None:
     """The deck a note's cards go to (front matter ``deck``, else a ``deck::`` page property),
@@ -60,10 +73,7 @@ def deck_of(note: Note, default: str | None = None) -> str | None:
     deck = note.front.meta.get("deck")
     if isinstance(deck, str) and deck.strip():
         return deck.strip()
-    blocks = note.blocks
-    if blocks and not blocks[0].content and blocks[0].properties:
-        return blocks[0].properties.get("deck", "").strip() or default
-    return default
+    return note.properties.get("deck", "").strip() or default
 
 
 @dataclass(frozen=True)
@@ -170,9 +180,8 @@ def read_note(src_uri: str, text: str) -> Note:
     blocks = parse_outline(front.body, front.body_first_line)
     title = front.meta.get("title") if isinstance(front.meta.get("title"), str) else None
     aliases, tags = list(front.aliases), list(front.tags)
-    # Logseq's page properties: a first block made only of properties.
-    if blocks and not blocks[0].content and blocks[0].properties:
-        props = blocks[0].properties
+    props = page_properties(blocks)
+    if props:
         title = title or props.get("title")
         aliases += links.split_names(props.get("alias", ""))
         tags += links.split_names(props.get("tags", ""))

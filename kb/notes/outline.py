@@ -205,3 +205,14 @@ def walk(blocks: list[Block]):
     for block in blocks:
         yield block
         yield from walk(block.children)
+
+
+def page_properties(blocks: list[Block]) -> dict[str, str]:
+    """Logseq's page properties: the page's first block, when it is made only of properties.
+
+    The one place this rule is written; a note's ``title::``, ``alias::``, ``tags::``, ``deck::``
+    and ``public::`` are read through it (kb/notes/graph.py ``Note.properties``).
+    """
+    if blocks and not blocks[0].content and blocks[0].properties:
+        return blocks[0].properties
+    return {}

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 from mkdocs.plugins import event_priority  # noqa: E402
 
 from kb.notebooks import headings as notebook_headings  # noqa: E402
-from kb.site import github_pages  # noqa: E402
+from kb.site import build_state, github_pages  # noqa: E402
 from kb.site import katex  # noqa: E402
 from kb.site import page_meta  # noqa: E402
 from kb.site import snippet_check  # noqa: E402
@@ -43,20 +43,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mkdocs.hooks.kb")
 
-_renderer: katex.KatexRenderer | None = None
-_katex_cache: Path | None = None   # .cache/katex/pages.json beside mkdocs.yml (on_config)
-
-
-def _katex() -> katex.KatexRenderer:
-    global _renderer
-    if _renderer is None:
-        _renderer = katex.KatexRenderer(cache_file=_katex_cache)
-    return _renderer
+def _katex(config: MkDocsConfig) -> katex.KatexRenderer:
+    """This build's KaTeX renderer, its formulas cached in .cache/katex/pages.json beside mkdocs.yml."""
+    state = build_state.of(config)
+    if state.katex_renderer is None:
+        cache = Path(config.config_file_path).parent / ".cache" / "katex" / "pages.json"
+        state.katex_renderer = katex.KatexRenderer(cache_file=cache)
+    return state.katex_renderer
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig | None:
-    global _katex_cache
-    _katex_cache = Path(config.config_file_path).parent / ".cache" / "katex" / "pages.json"
     # REPO_URL (set by the GitHub workflow) wins; else the origin remote, if on GitHub.
     if config.repo_url:
         return None
@@ -98,7 +94,7 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
 
 def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
     offsets: list[int] = []
-    rendered, errors = katex.render_arithmatex(html, _katex(), offsets)
+    rendered, errors = katex.render_arithmatex(html, _katex(config), offsets)
     places = [_math_place(config, page, html, offset) for offset in offsets]
     if page.file.src_uri.endswith(".ipynb"):
         rendered = katex.strip_notebook_loaders(rendered)
@@ -106,7 +102,7 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
         if not aligned:
             log.warning("%s: the notebook's headings do not match its table of contents",
                         shown_source(config, page.file.src_uri))
-        rendered, more = katex.render_notebook_math(rendered, _katex())
+        rendered, more = katex.render_notebook_math(rendered, _katex(config))
         errors += more
     for place, error in itertools.zip_longest(places, errors):
         log.warning("%s: math: %s", place or shown_source(config, page.file.src_uri), error)
@@ -136,26 +132,21 @@ def _math_place(config: MkDocsConfig, page: Page, html: str, offset: int) -> str
     return f"{source}:{line}" if line else source
 
 
-_math_aside: dict[str, list[str]] = {}   # page URL -> its formulas, from page context to post page
-
-
 @event_priority(100)   # before Material's search plugin indexes page.content
 def on_page_context(context, *, page: Page, config: MkDocsConfig, nav):
-    page.content, _math_aside[page.url] = katex.set_math_aside(page.content or "", page_meta.math_reading)
+    # The page's formulas wait in the build state (by page URL) from page context to post page.
+    aside = build_state.of(config).math_aside
+    page.content, aside[page.url] = katex.set_math_aside(page.content or "", page_meta.math_reading)
     return context
 
 
 def on_post_page(output: str, *, page: Page, config: MkDocsConfig) -> str:
-    return katex.put_math_back(output, _math_aside.pop(page.url, []))
+    return katex.put_math_back(output, build_state.of(config).math_aside.pop(page.url, []))
 
 
 def on_post_build(*, config: MkDocsConfig) -> None:
     katex.copy_assets(Path(config.site_dir))
-    on_shutdown()   # writes the formula cache; the next build (mkdocs serve) starts afresh
-
-
-def on_shutdown() -> None:
-    global _renderer
-    if _renderer is not None:
-        _renderer.close()
-        _renderer = None
+    state = build_state.of(config)
+    if state.katex_renderer is not None:
+        state.katex_renderer.close()   # writes the formula cache; the next build (mkdocs serve) starts afresh
+        state.katex_renderer = None

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 from mkdocs.utils import get_relative_url  # noqa: E402
 
 from kb.notebooks import pages as notebook_pages  # noqa: E402
+from kb.site import build_state  # noqa: E402
 from kb.site.source_paths import shown_source  # noqa: E402
 
 if TYPE_CHECKING:
@@ -82,23 +83,24 @@ class _Build:
         return self.stylesheet
 
 
-_build: _Build | None = None
-
-
-def on_pre_build(*, config: MkDocsConfig) -> None:
-    global _build
-    root = Path(config.config_file_path).resolve().parent
-    _build = _Build(_DiskCache(root / ".cache" / "kb-notebook-pages"))
+def _build(config: MkDocsConfig) -> _Build:
+    """This build's notebook pages (kept in the build state, kb/site/build_state.py)."""
+    state = build_state.of(config)
+    if state.notebook_pages is None:
+        root = Path(config.config_file_path).resolve().parent
+        state.notebook_pages = _Build(_DiskCache(root / ".cache" / "kb-notebook-pages"))
+    return state.notebook_pages
 
 
 def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
     if not page.file.src_uri.endswith(".ipynb"):
         return None
+    build = _build(config)
     html, css = notebook_pages.split_template_styles(html)
     for block in css:
-        if block not in _build.css_blocks:
-            _build.css_blocks.append(block)
-    html = notebook_pages.recompress_png_images(html, _build.cache)
+        if block not in build.css_blocks:
+            build.css_blocks.append(block)
+    html = notebook_pages.recompress_png_images(html, build.cache)
     html = notebook_pages.mark_figures(html)
     html = notebook_pages.keep_code_out_of_search(html)
 
@@ -111,22 +113,23 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
     html, missing = notebook_pages.resolve_links(html, page.file.src_uri, url_of)
     for link in missing:
         log.warning("%s: link to a page that does not exist: %s", shown_source(config, page.file.src_uri), link)
-    _build.contents.append(html)
+    build.contents.append(html)
     return html
 
 
 def on_post_page(output: str, *, page: Page, config: MkDocsConfig) -> str | None:
     if notebook_pages.STYLESHEET_PLACEHOLDER not in output:
         return None
-    name, _ = _build.stylesheet_file()
+    name, _ = _build(config).stylesheet_file()
     href = get_relative_url(f"{STYLESHEET_DIR}/{name}", page.url)
     return output.replace(notebook_pages.STYLESHEET_PLACEHOLDER, href)
 
 
 def on_post_build(*, config: MkDocsConfig) -> None:
-    if not _build.css_blocks:
+    build = _build(config)
+    if not build.css_blocks:
         return
-    name, css = _build.stylesheet_file()
+    name, css = build.stylesheet_file()
     folder = Path(config.site_dir) / STYLESHEET_DIR
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("jupyter.*.css"):

@@ -37,7 +37,7 @@ from kb.notes import page_names
 from kb.site import learning_path
 from kb.site import site_config
 
-CARD_KINDS = ("cloze", "arrow", "card", "occlusion")   # kb.cards.extract.Note.type
+CARD_KINDS = ("cloze", "arrow", "card", "occlusion")   # kb.cards.extract.CardNote.type
 TAGS = ("优化", "训练技巧", "理论", "实验", "Transformer", "CNN", "RNN", "推理", "数值稳定",
         "初始化", "正则化", "分布式")
 TERMS_ZH = ("归一化", "梯度", "卷积", "注意力", "残差", "激活函数", "批大小", "学习率", "方差",

@@ -13,7 +13,7 @@ written yet
 macros, images, math,   ``kb.logseq.note_checks.check_blocks``, ``check_indentation``  kb/logseq/extension.py preprocessor
 links, indentation
 formulas (KaTeX)        ``kb.site.katex.KatexRenderer``, each error with its line    kb/site/hooks.py on_page_content
-cards (clozes,          ``kb.cards.extract.extract_notes``, ``duplicate_ids``           kb/site/cards_hooks.py
+cards (clozes,          ``kb.cards.page_cards.read_page_cards``, ``duplicate_ids``      kb/site/cards_hooks.py
 arrows, #card,
 occlusion, ids)
 snippet includes        ``kb.site.snippet_check.check_includes``                    kb/site/hooks.py on_page_markdown
@@ -50,8 +50,9 @@ from kb.cards import errata
 from kb.cards.cloze import CardSyntaxError
 from kb.cards.default_deck import configured_default_deck
 from kb.cards.errata import Erratum
-from kb.cards.extract import Note as CardNote
-from kb.cards.extract import PageInfo, duplicate_ids, extract_notes
+from kb.cards.extract import CardNote
+from kb.cards.extract import duplicate_ids
+from kb.cards.page_cards import page_info, read_page_cards
 from kb.cards.form import check_cards
 from kb.logseq.note_checks import check_blocks, check_indentation
 from kb.notes import links
@@ -61,15 +62,12 @@ from kb.notes.graph import Graph, Note, block_line, build_graph
 from kb.notes.graph import deck_of as graph_deck_of
 from kb.notes.graph_macros import MacrosFileError, load_macros
 from kb.notes.missing_pages import PAGE, missing_pages_mode
-from kb.notes.outline import parse_outline, walk
+from kb.notes.outline import walk
 from kb.notes.site_settings import configured_extra
 from kb.paths import CACHE, DOCS, MKDOCS_YML, ROOT
 from kb.site import katex, snippet_check
 from kb.tools.corpus import errata_in, notes_in, shown_path, snippet_base_paths, src_uri_of
-from kb.tools.logseq_import import explicit_title
 
-# The cards hook cuts the front matter with this pattern (kb/site/cards_hooks.py, RE_FRONT_MATTER).
-RE_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n", re.DOTALL)
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -173,41 +171,21 @@ def check_snippets(note: Note, shown: str, base_paths: list[Path]) -> list[tuple
     return found
 
 
-def card_body(text: str) -> tuple[str, int]:
-    """The body the cards hook reads, and its first line number (kb/site/cards_hooks.py on_page_markdown)."""
-    front = RE_FRONT_MATTER.match(text)
-    if not front:
-        return text, 1
-    return text[front.end():], text[:front.end()].count("\n") + 1
-
-
 def deck_of(note: Note) -> str | None:
     # What the build uses to tell a page with cards: every note has them, in the default deck if it names none.
-    return graph_deck_of(note, configured_default_deck(ROOT / "mkdocs.yml"))
+    return graph_deck_of(note, configured_default_deck(MKDOCS_YML))
 
 
-def page_info(note: Note, shown: str, docs_dir: Path) -> PageInfo | None:
-    """What the cards hook knows of a page; None when it names no deck (it has no cards then)."""
+def card_notes(note: Note, shown: str, docs_dir: Path, corrections: list[Erratum] | None = None,
+               graph: Graph | None = None, macros: dict[str, str] | None = None
+               ) -> tuple[list[CardNote], list[CardSyntaxError]]:
+    """The note's cards as the build reads them (kb/cards/page_cards.py), its errata (``corrections``,
+    resolved) applied; ``graph`` and its ``macros``: block text rewritten as on its page."""
     deck = deck_of(note)
     if deck is None:
-        return None
-    return PageInfo(title=explicit_title(note) or note.title, deck=deck, source=shown,
-                    tags=tuple(note.tags), url=note.dest_uri.removesuffix("index.html"),
-                    src_uri=note.src_uri, docs_dir=docs_dir)
-
-
-def card_notes(note: Note, shown: str, docs_dir: Path,
-               corrections: list[Erratum] | None = None) -> tuple[list[CardNote], list[CardSyntaxError]]:
-    """The note's cards as the cards hook reads them, its errata (``corrections``, resolved) applied."""
-    info = page_info(note, shown, docs_dir)
-    if info is None:
         return [], []
-    body, first_line = card_body(note.source_text.lstrip("\ufeff"))
-    notes, errors = extract_notes(parse_outline(body, first_line), info)
-    if corrections:
-        notes, more = errata.apply_to_cards(notes, corrections, info)
-        errors += more
-    return notes, errors
+    cards = read_page_cards(note, page_info(note, deck, shown, docs_dir, graph, macros), corrections)
+    return cards.deck, cards.errors
 
 
 def read_errata(docs_dir: Path, graph: Graph) -> tuple[list[Erratum], list[Problem]]:
@@ -320,7 +298,7 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = DOCS) -> LintResult:
             if uri in linted:
                 private.append(shown[uri])
             continue
-        notes, errors = card_notes(note, shown[uri], docs_dir, errata.of_note(corrections, uri))
+        notes, errors = card_notes(note, shown[uri], docs_dir, errata.of_note(corrections, uri), graph, custom_macros)
         all_cards += notes
         if uri not in linted:
             continue
@@ -334,7 +312,7 @@ def lint(paths: list[Path] | None = None, docs_dir: Path = DOCS) -> LintResult:
             problems.append(Problem(shown[uri], line, "snippet", message))
         for error in errors:
             problems.append(Problem(error.source, error.line, kind_of(error.detail), error.detail))
-        if explicit_title(note) is None:
+        if note.explicit_title is None:
             problems.append(Problem(shown[uri], 1, "no-title",
                                     f"no title of its own (front matter 'title:' or a 'title::' page property): "
                                     f"it is called '{note.title}' after its file name, and its card ids "

@@ -172,22 +172,6 @@ def page_target(source: str) -> str:
     return f"{page_names.NOTES_DIR}/{name}"
 
 
-def page_properties(note: Note) -> dict[str, str]:
-    """Logseq's page properties: the first block, when it is made only of properties."""
-    blocks = note.blocks
-    if blocks and not blocks[0].content and blocks[0].properties:
-        return blocks[0].properties
-    return {}
-
-
-def explicit_title(note: Note) -> str | None:
-    """The title the page states (front matter ``title``, else ``title::``), or None."""
-    title = note.front.meta.get("title")
-    if isinstance(title, str) and title.strip():
-        return title.strip()
-    return page_properties(note).get("title", "").strip() or None
-
-
 def publicity(note: Note, all_pages_public: str | None = None) -> tuple[bool, str]:
     """Whether a page is public, and why (front matter first, then page properties, then
     ``all_pages_public``: the config.edn key that makes every page public, if it is set)."""
@@ -197,7 +181,7 @@ def publicity(note: Note, all_pages_public: str | None = None) -> tuple[bool, st
         value = note.front.meta.get("public")
         shown = {True: "true", False: "false"}.get(value, repr(value)) if isinstance(value, bool) else repr(value)
         return False, f"not public (public: {shown})"
-    prop = page_properties(note).get("public", "").strip().lower()
+    prop = note.properties.get("public", "").strip().lower()
     if prop == "true":
         return True, "public:: true"
     if prop:
@@ -365,7 +349,7 @@ def _read_pages(graph_dir: Path, plan: Plan, config: GraphConfig) -> list[_Page]
                 plan.actions.append(Action(SKIP, "", source, f"not UTF-8 text ({err})", problem=True))
                 continue
             if folder == JOURNALS_DIR:
-                title = explicit_title(read_note(f"{page_names.NOTES_DIR}/{path.name}", text)) \
+                title = read_note(f"{page_names.NOTES_DIR}/{path.name}", text).explicit_title \
                     or journal_title(path.stem)
                 if not title:
                     plan.actions.append(Action(SKIP, "", source, "journal file name is not a date (YYYY_MM_DD.md) "
