@@ -106,20 +106,21 @@ def test_a_cloze_in_a_src_block_is_in_code_as_on_the_page():
         card_html.render_markdown(text)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20: PageInfo is built three ways; the page renderer's takes the deck "
-                                       "from front matter only (the integrator makes one PageInfo)")
 def test_the_page_renderer_and_the_cards_name_the_same_deck(tmp_path):
-    from kb.logseq.extension import card_page
+    # One PageInfo (kb/cards/page_cards.py): the page renderer used to take the deck from front
+    # matter only, while the cards (and lint) also read Logseq's deck:: page property.
+    from kb.logseq.extension import LogseqPage
     from kb.notes.graph import build_graph, deck_of
-    from kb.tools.lint import page_info
+    from kb.tools.lint import card_notes
 
     # Logseq's page properties are the first block: deck:: names the note's deck as front matter would.
     graph = build_graph([("pages/Deck Case.md", "deck:: 归一化卡组\ntags:: 练习\n\n- 问题 #card\n  - 答案\n")])
     note = graph.note_at("pages/Deck Case.md")
     assert deck_of(note) == "归一化卡组"
-    cards = page_info(note, "docs/pages/Deck Case.md", tmp_path)
-    rendered = card_page(note, tmp_path)
-    assert (rendered.deck, rendered.tags) == (cards.deck, cards.tags) == ("归一化卡组", ("练习",))
+    cards, errors = card_notes(note, "docs/pages/Deck Case.md", tmp_path)
+    rendered = LogseqPage(graph, note, tmp_path).cards_of(note).info
+    assert errors == [] and len(cards) == 1
+    assert (rendered.deck, rendered.tags) == (cards[0].page.deck, cards[0].page.tags) == ("归一化卡组", ("练习",))
 
 
 def test_a_hash_inside_math_is_no_tag_of_the_card():
@@ -151,8 +152,6 @@ def test_a_directive_inside_a_fence_stays_code():
     assert "#+BEGIN_QUOTE" in page and "&gt; 引用" not in page, page
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20: PageInfo carries no math setting, so a card reads $..$ on a page "
-                                       "that turns math off (the integrator makes one PageInfo)")
 def test_a_page_without_math_has_no_formula_on_its_cards(tmp_path):
     from kb.notes.graph import build_graph
     from kb.tools.lint import card_notes
@@ -167,8 +166,6 @@ def test_a_page_without_math_has_no_formula_on_its_cards(tmp_path):
     assert formulas(notes[0].html) == [], notes[0].html
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20: the card renderer (kb/cards) knows no media macro; the page's "
-                                       "labelled link is made by kb/logseq/media_macros.py, above kb/cards")
 def test_a_media_macro_is_a_link_on_the_card_as_on_the_page():
     # Both readers find the macro {{video url}}; the page shows it as a labelled link to the video.
     text = "看 {{video https://www.youtube.com/watch?v=abc}} 的第 {{c1 三}} 分钟"
@@ -176,3 +173,6 @@ def test_a_media_macro_is_a_link_on_the_card_as_on_the_page():
     assert problems == [] and 'href="https://www.youtube.com/watch?v=abc"' in page
     card = card_html.render_markdown(text)
     assert "{{" not in card and 'href="https://www.youtube.com/watch?v=abc"' in card, card
+    # The same link, label and all, on both.
+    link = '<a class="kb-media kb-media--video" href="https://www.youtube.com/watch?v=abc">视频（video）：'
+    assert link in page and link in card, (page, card)

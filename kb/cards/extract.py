@@ -58,6 +58,7 @@ class PageInfo:
     docs_dir: Path | None = None
     # A Logseq note's rewriting of block text, as its page does it (kb/cards/text.py); None: as written.
     rewrite: card_html.TextRewrite | None = field(default=None, compare=False)
+    math: bool = True         # false: the page turns math off (front matter mathjax: false), dollars are text
 
 
 @dataclass
@@ -161,7 +162,7 @@ def _render(page: PageInfo, text: str, line: int, **options) -> str:
     """``card_html.render_markdown`` of a block's text on ``page``: its images, its rewriting."""
     return card_html.render_markdown(text, source=page.source, first_line=line,
                                      images=lambda src: _image_site_path(page, src), rewrite=page.rewrite,
-                                     **options)
+                                     math=page.math, **options)
 
 
 def _child_html(child: Block, page: PageInfo) -> str:
@@ -320,7 +321,8 @@ def extract_notes(blocks: list[Block], page: PageInfo) -> tuple[list[CardNote], 
             shown = RE_IMAGE.sub("", first).strip()   # an image makes a poor breadcrumb
             try:
                 crumb = card_html.render_markdown(shown, source=page.source, first_line=block.line,
-                                                  clozes=False, inline=True, rewrite=page.rewrite) if shown else ""
+                                                  clozes=False, inline=True, rewrite=page.rewrite,
+                                                  math=page.math) if shown else ""
             except CardSyntaxError:
                 crumb = html.escape(first)
             # The id hashes the parents' text without cloze answers, so editing an

@@ -45,7 +45,7 @@ def page_info(note: GraphNote, deck: str, source: str, docs_dir: Path | None = N
     rewrite = card_text.note_rewrite(graph, macros or {}, note.math) if graph is not None else None
     return PageInfo(title=title or note.title, deck=deck, source=source, tags=tuple(note.tags),
                     url=url if url is not None else quote(posixpath.dirname(note.dest_uri) + "/"), src_uri=note.src_uri, docs_dir=docs_dir,
-                    rewrite=rewrite)
+                    rewrite=rewrite, math=note.math)
 
 
 def read_page_cards(note: GraphNote, info: PageInfo,

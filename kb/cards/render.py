@@ -31,13 +31,14 @@ import markdown
 
 from kb.cards import cloze as cloze_syntax
 from kb.notes import emphasis as logseq_emphasis
-from kb.notes import links, remote_images
+from kb.notes import links, media_macros, remote_images
 from kb.notes.code_regions import Region, code_regions
 from kb.notes.dollar_math import Math, find_math, mask_math
+from kb.notes.macros import find_macros
 
 # Markers that survive Markdown untouched: private-use characters around an index.
 _OPEN, _CLOSE = "\ue000", "\ue001"
-RE_TOKEN = re.compile(_OPEN + r"(?P<kind>[MCERTHI])(?P<index>\d*)" + _CLOSE)
+RE_TOKEN = re.compile(_OPEN + r"(?P<kind>[MCERTHIV])(?P<index>\d*)" + _CLOSE)
 # Tags that are flashcard syntax, not topics: removed from what the card shows.
 CARD_SYNTAX_TAGS = frozenset({"card", "flashcard", "incremental", "reversed", "forward", "bidirectional"})
 RE_KB_CLOZE = re.compile(r'<kb-cloze data-cloze="(?P<n>\d+)"(?: data-hint="(?P<hint>[^"]*)")?>(?P<body>.*?)</kb-cloze>',
@@ -68,13 +69,14 @@ def tags_of(text: str) -> list[str]:
 
 def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
                     clozes: bool = True, images: ImageResolver | None = None,
-                    inline: bool = False, rewrite: TextRewrite | None = None) -> str:
+                    inline: bool = False, rewrite: TextRewrite | None = None, math: bool = True) -> str:
     """Render a block's text to note HTML.
 
     ``clozes=False`` shows each cloze's answer as plain text (a ``#card`` child
     carries its own cloze note; inside another card it is just text).
     ``inline=True`` drops the paragraph around a one-paragraph result.
     ``rewrite`` rewrites the text first (a Logseq note's tasks, macros, block references).
+    ``math=False``: the page turns math off (``mathjax: false``), so dollars are literal here too.
     """
     raw_html: list[str] = []
     if rewrite is not None:
@@ -84,7 +86,7 @@ def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
 
         text = rewrite(text, stash)
     code = code_regions(text)
-    math = find_math(text)
+    math = find_math(text) if math else []
     found = cloze_syntax.find_clozes(text, source, first_line)
 
     # Events by position: (start, end, replacement token). Math and page refs and
@@ -113,6 +115,13 @@ def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
         else:
             events.append((ref.start, ref.end, f"{_OPEN}T{len(tag_names)}{_CLOSE}"))
             tag_names.append(ref.target)
+    busy = [Region(s, e) for s, e, _ in events] + list(code)
+    media: list[str] = []                 # {{video url}} ..: a labelled link, as on the page
+    for macro in find_macros(mask_math(text) if maths else text):
+        link = media_macros.link_html(macro.name, macro.args)
+        if link is not None and not any(macro.start in r for r in busy):
+            events.append((macro.start, macro.end, f"{_OPEN}V{len(media)}{_CLOSE}"))
+            media.append(link)
     busy = [Region(s, e) for s, e, _ in events] + list(code)
     remote: list[re.Match[str]] = []      # an image from another host: a link to it
     for match in remote_images.RE_REMOTE_IMAGE.finditer(text):
@@ -147,6 +156,8 @@ def render_markdown(text: str, *, source: str = "<text>", first_line: int = 1,
             return raw_html[int(index)]
         if kind == "I":
             return remote_images.link_html(remote[int(index)])
+        if kind == "V":
+            return media[int(index)]
         if kind == "R":
             return f'<span class="page-ref">{html.escape(refs[int(index)])}</span>'
         return f'<span class="tag">#{html.escape(tag_names[int(index)])}</span>'

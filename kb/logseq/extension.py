@@ -49,14 +49,15 @@ from markdown import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from kb.logseq import (asset_links, directives as logseq_directives, embeds, footnotes, hiccup, media_macros,
+from kb.logseq import (asset_links, directives as logseq_directives, embeds, footnotes, hiccup,
                        ordered_lists, simple_queries, tables as logseq_tables)
 from kb.cards.cloze import RE_HINT
 from kb.cards.errata import by_target
 from kb.cards.page_cards import PageCards, page_info, read_page_cards
 from kb.logseq.block_render import RenderContext, block_markdown, render_outline, root_prefix
 from kb.logseq.note_checks import check_blocks, check_indentation
-from kb.notes import (emphasis as logseq_emphasis, graph_macros, links, macros, tasks as logseq_tasks)
+from kb.notes import (emphasis as logseq_emphasis, graph_macros, links, macros, media_macros,
+                      tasks as logseq_tasks)
 from kb.notes.block_ref_text import RE_LABELLED_BLOCK_REF, ref_markdown
 from kb.notes.graph import Graph, Note, deck_of
 from kb.notes.outline import Block, parse_outline, walk
@@ -86,7 +87,7 @@ class LogseqPage:
 
     ``cards_of(note)``: a note's cards (kb/cards/page_cards.py), which the site build makes once
     per note (kb/site/build_state.py); without it (the extension used on its own) they are made
-    here, once per note, as the cards of a note without a deck.
+    here, once per note, with the one PageInfo (kb/cards/page_cards.py).
     """
 
     def __init__(self, graph: Graph, note: Note, docs_dir: Path | None = None,
@@ -101,7 +102,8 @@ class LogseqPage:
         if self._cards_of is not None:
             return self._cards_of(note)
         if note.src_uri not in self._made:
-            self._made[note.src_uri] = read_page_cards(note, page_info(note, "", note.src_uri, self.docs_dir))
+            info = page_info(note, deck_of(note) or "", note.src_uri, self.docs_dir)
+            self._made[note.src_uri] = read_page_cards(note, info)
         return self._made[note.src_uri]
 
     def href(self, target: Note, anchor: str = "") -> str:
@@ -206,7 +208,7 @@ class LabelledBlockRefInlineProcessor(InlineProcessor):
 
 class MacroInlineProcessor(InlineProcessor):
     """``{{c1 text}}`` / ``{{cloze text}}``: a cloze, hidden until clicked; ``{{video url}}`` and the
-    other media macros a labelled link (kb/logseq/media_macros.py); any other macro was reported.
+    other media macros a labelled link (kb/notes/media_macros.py); any other macro was reported.
 
     The cloze is a button (docs/assets/cards.js toggles it, by click, Enter or
     Space): ``[…]`` (or ``[hint]``) and a label for screen readers until it is
@@ -233,9 +235,9 @@ class MacroInlineProcessor(InlineProcessor):
             etree.SubElement(element, "span", {"class": "cloze-answer"}).text = answer
         elif media_macros.is_media(macro.name) and media_macros.media_url(macro.name, macro.args):
             element = etree.Element("a")
-            element.set("class", f"kb-media kb-media--{macro.name.lower()}")
+            element.set("class", media_macros.css_class(macro.name))
             element.set("href", media_macros.media_url(macro.name, macro.args))
-            element.text = f"{media_macros.label(macro.name)}：{macro.args.strip().strip('<>')}"
+            element.text = media_macros.link_text(macro.name, macro.args)
         elif macro.name in ("embed", "query"):
             # Where the outline did not expand it (a block shown in linked references): say what it is.
             element.set("class", f"kb-macro kb-macro--{macro.name}")

@@ -5,7 +5,7 @@ instead of showing up as raw braces, a broken image or half-rendered TeX:
 
 * a macro other than the flashcard clozes, ``{{embed [[page]]}}`` / ``{{embed ((id))}}``
   (kb/logseq/embeds.py; one without such a target is reported), the media links
-  (kb/logseq/media_macros.py; one without a link is reported) and the graph's own macros (kb/notes/graph_macros.py), or stray
+  (kb/notes/media_macros.py; one without a link is reported) and the graph's own macros (kb/notes/graph_macros.py), or stray
   ``{{`` / ``}}``;
 * an image under ``/assets/`` with no file in ``docs/assets/``, or one from another
   host not written as an http(s) URL (an http(s) image is shown as a link to
@@ -21,7 +21,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from kb.logseq import embeds
-from kb.logseq import media_macros
+from kb.notes import media_macros
 from kb.logseq.block_render import asset_path
 from kb.notes import links
 from kb.notes import macros

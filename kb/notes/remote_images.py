@@ -2,7 +2,7 @@
 
 Logseq shows the image (a request to that host). The site loads nothing from other
 hosts, so it becomes a link to the image, labelled as one, like the media macros
-(kb/logseq/media_macros.py). Its ``"title"`` and Logseq's size after it (``{:height 120,
+(kb/notes/media_macros.py). Its ``"title"`` and Logseq's size after it (``{:height 120,
 :width 200}``) are consumed with it; the label is the alt text, else the title, else
 the file name. Only http(s) URLs: any other image from another host is reported
 (kb/logseq/note_checks.py).

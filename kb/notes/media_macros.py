@@ -5,10 +5,12 @@ loads nothing from other hosts, so each becomes a link to what it shows, labelle
 with what it is. The argument is a URL; for ``youtube`` also a bare video id, for
 ``tweet``/``twitter`` also a status id, as Logseq accepts them. A media macro without
 an argument it can link is reported (kb/logseq/note_checks.py), like an unknown macro.
+Pages (kb/logseq/extension.py) and cards (kb/cards/render.py) show the same link.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 LABELS = {
@@ -44,3 +46,22 @@ def media_url(name: str, args: str) -> str | None:
 
 def label(name: str) -> str:
     return LABELS[name.lower()]
+
+
+def css_class(name: str) -> str:
+    return f"kb-media kb-media--{name.lower()}"
+
+
+def link_text(name: str, args: str) -> str:
+    """What the link says: what it is, and where it points as written."""
+    return f"{label(name)}：{args.strip().strip('<>')}"
+
+
+def link_html(name: str, args: str) -> str | None:
+    """The macro as the page shows it (a card shows the same), or None when it is no media macro
+    with a link."""
+    url = media_url(name, args) if is_media(name) else None
+    if url is None:
+        return None
+    return (f'<a class="{css_class(name)}" href="{html.escape(url)}">'
+            f"{html.escape(link_text(name, args))}</a>")
