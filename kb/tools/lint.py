@@ -64,7 +64,7 @@ from kb.notes.graph_macros import MacrosFileError, load_macros
 from kb.notes.missing_pages import PAGE, missing_pages_mode
 from kb.notes.outline import walk
 from kb.notes.site_settings import configured_extra
-from kb.paths import CACHE, DOCS, MKDOCS_YML, ROOT
+from kb.paths import CACHE, DOCS, MKDOCS_YML
 from kb.site import katex, snippet_check
 from kb.tools.corpus import errata_in, notes_in, shown_path, snippet_base_paths, src_uri_of
 
