@@ -129,14 +129,21 @@ def page_link(page: LogseqPage, name: str, text: str, css: str) -> etree.Element
     return element
 
 
-class PageRefInlineProcessor(InlineProcessor):
-    """``[[Page]]`` and ``#[[multi word tag]]``."""
+class PageInlineProcessor(InlineProcessor):
+    """An inline processor of a Logseq reference on ``page``: never inside a link."""
 
     ANCESTOR_EXCLUDES = ("a",)
 
-    def __init__(self, page: LogseqPage, md) -> None:
-        super().__init__(links.RE_PAGE_REF.pattern, md)
+    def __init__(self, pattern: str, page: LogseqPage, md) -> None:
+        super().__init__(pattern, md)
         self.page = page
+
+
+class PageRefInlineProcessor(PageInlineProcessor):
+    """``[[Page]]`` and ``#[[multi word tag]]``."""
+
+    def __init__(self, page: LogseqPage, md) -> None:
+        super().__init__(links.RE_PAGE_REF.pattern, page, md)
 
     def handleMatch(self, m, data):
         name = m.group("name").strip()
@@ -145,28 +152,22 @@ class PageRefInlineProcessor(InlineProcessor):
         return page_link(self.page, name, name, "kb-link"), m.start(0), m.end(0)
 
 
-class TagInlineProcessor(InlineProcessor):
+class TagInlineProcessor(PageInlineProcessor):
     """``#tag``: a link to the tag's page."""
 
-    ANCESTOR_EXCLUDES = ("a",)
-
     def __init__(self, page: LogseqPage, md) -> None:
-        super().__init__(links.RE_TAG.pattern, md)
-        self.page = page
+        super().__init__(links.RE_TAG.pattern, page, md)
 
     def handleMatch(self, m, data):
         name = m.group("name")
         return page_link(self.page, name, f"#{name}", "kb-tag"), m.start(0), m.end(0)
 
 
-class BlockRefInlineProcessor(InlineProcessor):
+class BlockRefInlineProcessor(PageInlineProcessor):
     """``((block id))``: the referenced block's first line, rendered (kb/notes/block_ref_text.py), linking to it."""
 
-    ANCESTOR_EXCLUDES = ("a",)
-
     def __init__(self, page: LogseqPage, md) -> None:
-        super().__init__(links.RE_BLOCK_REF.pattern, md)
-        self.page = page
+        super().__init__(links.RE_BLOCK_REF.pattern, page, md)
 
     def handleMatch(self, m, data):
         block_id = m.group("id").lower()
@@ -184,14 +185,11 @@ class BlockRefInlineProcessor(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
-class LabelledBlockRefInlineProcessor(InlineProcessor):
+class LabelledBlockRefInlineProcessor(PageInlineProcessor):
     """``[label](((block id)))``: a link to the block, showing the label."""
 
-    ANCESTOR_EXCLUDES = ("a",)
-
     def __init__(self, page: LogseqPage, md) -> None:
-        super().__init__(RE_LABELLED_BLOCK_REF.pattern, md)
-        self.page = page
+        super().__init__(RE_LABELLED_BLOCK_REF.pattern, page, md)
 
     def handleMatch(self, m, data):
         found = self.page.graph.block_ids.get(m.group("id").lower())
