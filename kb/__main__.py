@@ -16,8 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kb.paths import ROOT
-DOCS_DIR = ROOT / "docs"
+from kb.paths import DOCS as DOCS_DIR
 
 
 def _docs_option(parser: argparse.ArgumentParser) -> None:

@@ -13,3 +13,9 @@ DOCS = ROOT / "docs"
 ASSETS = DOCS / "assets"
 NODE_MODULES = ROOT / "node_modules"
 CACHE = ROOT / ".cache"
+
+
+def build_cache(config_file: str | Path) -> Path:
+    """The build caches of the site whose mkdocs.yml is ``config_file``: its ``.cache/`` beside it
+    (the project's own is :data:`CACHE`; a test's or a generated graph's site has its own)."""
+    return Path(config_file).resolve().parent / ".cache"

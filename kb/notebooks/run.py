@@ -33,8 +33,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from kb.paths import ROOT
-DOCS = ROOT / "docs"
+from kb.paths import DOCS
 
 # A pixel "differs" when a channel moves by more than PIXEL_TOLERANCE (of 255); an image
 # matches when at most MAX_DIFFERING_PIXELS of its pixels differ.

@@ -37,7 +37,7 @@ from kb.cards import render as card_html  # noqa: E402
 from kb.cards.extract import CardNote, duplicate_ids  # noqa: E402
 from kb.notes.graph import read_note  # noqa: E402
 from kb.cards.errata import ERRATA_DIR  # noqa: E402
-from kb.paths import NODE_MODULES, ROOT  # noqa: E402
+from kb.paths import NODE_MODULES, ROOT, build_cache  # noqa: E402
 from kb.site import build_state, katex  # noqa: E402
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def on_post_build(*, config: MkDocsConfig) -> None:
         log.warning("%s", error)
 
     renderer = katex.KatexRenderer(
-        cache_file=Path(config.config_file_path).parent / ".cache" / "katex" / "cards.json")
+        cache_file=build_cache(config.config_file_path) / "katex" / "cards.json")
     try:
         records, errors = card_records(notes, renderer)
     finally:

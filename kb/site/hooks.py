@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 from mkdocs.plugins import event_priority  # noqa: E402
 
 from kb.notebooks import headings as notebook_headings  # noqa: E402
+from kb.paths import build_cache  # noqa: E402
 from kb.site import build_state, github_pages  # noqa: E402
 from kb.site import katex  # noqa: E402
 from kb.site import page_meta  # noqa: E402
@@ -47,7 +48,7 @@ def _katex(config: MkDocsConfig) -> katex.KatexRenderer:
     """This build's KaTeX renderer, its formulas cached in .cache/katex/pages.json beside mkdocs.yml."""
     state = build_state.of(config)
     if state.katex_renderer is None:
-        cache = Path(config.config_file_path).parent / ".cache" / "katex" / "pages.json"
+        cache = build_cache(config.config_file_path) / "katex" / "pages.json"
         state.katex_renderer = katex.KatexRenderer(cache_file=cache)
     return state.katex_renderer
 

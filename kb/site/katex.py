@@ -29,9 +29,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from kb.paths import ROOT
+from kb.paths import NODE_MODULES, ROOT
 RENDERER = Path(__file__).with_name("katex_render.cjs")
-KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
+KATEX_DIST = NODE_MODULES / "katex" / "dist"
 
 # Arithmatex (generic) output: the TeX keeps its delimiters and is HTML-escaped.
 RE_ARITHMATEX = re.compile(

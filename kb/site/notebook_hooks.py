@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 from mkdocs.utils import get_relative_url  # noqa: E402
 
 from kb.notebooks import pages as notebook_pages  # noqa: E402
+from kb.paths import build_cache  # noqa: E402
 from kb.site import build_state  # noqa: E402
 from kb.site.source_paths import shown_source  # noqa: E402
 
@@ -87,8 +88,7 @@ def _build(config: MkDocsConfig) -> _Build:
     """This build's notebook pages (kept in the build state, kb/site/build_state.py)."""
     state = build_state.of(config)
     if state.notebook_pages is None:
-        root = Path(config.config_file_path).resolve().parent
-        state.notebook_pages = _Build(_DiskCache(root / ".cache" / "kb-notebook-pages"))
+        state.notebook_pages = _Build(_DiskCache(build_cache(config.config_file_path) / "kb-notebook-pages"))
     return state.notebook_pages
 
 

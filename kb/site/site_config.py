@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kb.paths import ROOT
-PROJECT_CONFIG = ROOT / "mkdocs.yml"
+from kb.paths import MKDOCS_YML, ROOT
+PROJECT_CONFIG = MKDOCS_YML
 
 
 def _project() -> dict:
