@@ -82,3 +82,16 @@ def test_same_floor_and_downward_imports_pass(tmp_path):
     (tmp_path / "cards" / "ok.py").write_text(
         "from kb.cards import cloze\nfrom kb.notes import links\nfrom kb.paths import ROOT\n", encoding="utf-8")
     assert upward_imports(tmp_path) == []
+
+
+def test_every_kb_module_and_package_is_in_git():
+    """A fresh clone has every module: nothing under kb/ is left out by .gitignore (``site/`` once
+    hid kb/site/__init__.py and kb/site/build_state.py, and only checkouts that had them built)."""
+    import subprocess
+
+    tracked = set(subprocess.run(["git", "ls-files", "kb"], cwd=ROOT, capture_output=True, text=True,
+                                 check=True).stdout.split("\n"))
+    on_disk = {str(path.relative_to(ROOT)) for path in KB.rglob("*.py") if "__pycache__" not in path.parts}
+    folders = {path.parent for path in KB.rglob("*.py")}
+    packages = {str((folder / "__init__.py").relative_to(ROOT)) for folder in folders}
+    assert sorted(on_disk - tracked) == [] and sorted(packages - tracked) == []
