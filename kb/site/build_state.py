@@ -16,13 +16,15 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from kb.cards import errata
 from kb.cards.default_deck import default_deck
 from kb.cards.page_cards import PageCards, page_info, read_page_cards
 from kb.notes import page_names
 from kb.notes.graph import Graph, Note, deck_of
+from kb.site import card_cache, render_cache
+from kb.site.result_cache import ResultTable
 from kb.site.source_paths import shown_source
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from kb.site.learning_path import LearningPath
 
 CONFIG_KEY = "kb_build_state"
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,6 +57,11 @@ class BuildState:
     math_aside: dict[str, list[str]] = field(default_factory=dict)  # page URL -> its formulas
     # kb/site/notebook_hooks.py
     notebook_pages: Any = None
+    # kb/site/render_cache_hooks.py (on_files): where per-page results are kept between builds
+    cache_folder: Path | None = None               # None: KB_RENDER_CACHE=off, nothing kept
+    code_key: str = ""                             # kb's code and the packages' versions
+    site_key: str = ""                             # that, the config file and the static files
+    results: dict[str, ResultTable] = field(default_factory=dict)   # by kind (result_table)
 
     def shown(self, src_uri: str) -> str:
         """A file under docs/ as the build's warnings name it."""
@@ -66,11 +74,41 @@ class BuildState:
             # A note without a deck has its cards in the default deck; another page only with one.
             fallback = default_deck(self.config.extra) if page_names.is_note(note.src_uri) else None
             deck = deck_of(note, fallback) or ""
+            graph = self.graph if self.graph is not None and self.graph.note_at(note.src_uri) else None
+            table = self.result_table(card_cache.KIND)
+            recording = card_cache.RecordingGraph(graph) if graph is not None and table is not None else None
             info = page_info(note, deck, self.shown(note.src_uri), Path(self.config.docs_dir),
-                             self.graph if self.graph is not None and self.graph.note_at(note.src_uri) else None,
-                             self.macros, title=title, url=url)
-            found = self.cards[note.src_uri] = read_page_cards(note, info, errata.of_note(self.errata, note.src_uri))
+                             recording or graph, self.macros, title=title, url=url)
+            corrections = errata.of_note(self.errata, note.src_uri)
+            if table is None:
+                found = read_page_cards(note, info, corrections)
+            else:
+                key = card_cache.note_key(self.site_key, note, info, self.macros, corrections)
+                found = card_cache.cards_through(table, key, graph, info, recording,
+                                                 lambda: read_page_cards(note, info, corrections))
+            self.cards[note.src_uri] = found
         return found
+
+    def result_table(self, kind: str) -> ResultTable | None:
+        """This build's table of ``kind`` results kept between builds (kb/site/result_cache.py);
+        None when the cache is off."""
+        if self.cache_folder is None:
+            return None
+        if kind not in self.results:
+            self.results[kind] = ResultTable(self.cache_folder / f"{kind}.pickle")
+        return self.results[kind]
+
+    def cached(self, kind: str, parts: list[str], compute: Callable[[], T]) -> T:
+        """``compute()``, or its result kept under the ``kind`` table by a fingerprint of kb's code and
+        ``parts`` (everything else it depends on)."""
+        table = self.result_table(kind)
+        if table is None:
+            return compute()
+        return table.through(render_cache.fingerprint(kind, self.code_key, *parts), compute)
+
+    def save_results(self) -> dict[str, tuple[int, int, int]]:
+        """Write every table this build used; per kind (reused, computed, dropped)."""
+        return {kind: (table.reused, table.computed, table.save()) for kind, table in self.results.items()}
 
 
 def of(config: MkDocsConfig) -> BuildState:

@@ -107,7 +107,9 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
         errors += more
     for place, error in itertools.zip_longest(places, errors):
         log.warning("%s: math: %s", place or shown_source(config, page.file.src_uri), error)
-    description = (page.meta.get("description") or page_meta.description_from_html(rendered)
+    description = (page.meta.get("description")
+                   or build_state.of(config).cached("description", [rendered],
+                                                     lambda: page_meta.description_from_html(rendered))
                    or config.site_description or "")
     # The themes write it into content="..." as it is (MkDocs' Jinja does not escape):
     # a quotation mark in the text would end the attribute.

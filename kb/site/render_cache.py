@@ -183,8 +183,8 @@ class LogWatch(logging.Handler):
             logging.getLogger(name).removeHandler(self)
 
 
-def _toc_data(items) -> list:
-    return [[item.title, item.id, item.level, _toc_data(item.children)] for item in items]
+def toc_data(items) -> list:
+    return [[item.title, item.id, item.level, toc_data(item.children)] for item in items]
 
 
 def _toc_items(data: list) -> list[AnchorLink]:
@@ -201,7 +201,7 @@ def page_result(page: Page, lookups: dict[str, list | None]) -> dict:
     return {
         "format": FORMAT,
         "content": page.content,
-        "toc": _toc_data(page.toc),
+        "toc": toc_data(page.toc),
         "title": page._title_from_render,
         "anchors": sorted(page.present_anchor_ids or ()),
         "links_to_anchors": [[file.src_uri, list(anchors.items())]

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 
 from kb.logseq.page_dependencies import GraphDependencies  # noqa: E402
 from kb.notes.graph import Graph  # noqa: E402
-from kb.site import render_cache  # noqa: E402
+from kb.site import build_state, render_cache, search_cache  # noqa: E402
 from kb.site.logseq_hooks import EXTENSION  # noqa: E402
 
 if TYPE_CHECKING:
@@ -55,8 +55,16 @@ def on_pre_build(*, config: MkDocsConfig) -> None:
 def on_files(files: Files, *, config: MkDocsConfig) -> Files | None:
     global _site
     if _cache is not None:
-        _site = render_cache.fingerprint(render_cache.code_version(), str(config.config_file_path),
+        code = render_cache.code_version()
+        _site = render_cache.fingerprint(code, str(config.config_file_path),
                                          str(config.use_directory_urls), render_cache.static_files_digest(files))
+        # The other per-page results kept between builds (kb/site/result_cache.py): cards,
+        # descriptions, search entries.
+        state = build_state.of(config)
+        state.cache_folder, state.code_key, state.site_key = _cache.folder, code, _site
+        index = search_cache.search_index_of(config.plugins)
+        if index is not None:
+            search_cache.reuse_entries(index, lambda parts, compute: state.cached(search_cache.KIND, parts, compute))
     return None
 
 
@@ -98,5 +106,7 @@ def on_post_build(*, config: MkDocsConfig) -> None:
     if _cache is None:
         return
     removed = _cache.prune()
+    for kind, (reused, computed, dropped) in sorted(build_state.of(config).save_results().items()):
+        log.info("Kept %s: %d reused, %d computed (%d old entries removed)", kind, reused, computed, dropped)
     log.info("Render cache: %d pages converted, %d put back from %s (%d old entries removed)",
              len(_cache.converted), len(_cache.reused), _cache.folder, removed)
