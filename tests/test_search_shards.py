@@ -7,11 +7,14 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import shutil
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from kb.paths import ROOT
 from kb.site import search_shards
 
 SEPARATOR = '[\\s\\u200b\\-_,:!=\\[\\]()"`/，。、；：？！（）《》【】「」“”‘’·]+|\\.(?!\\d)|&[lg]t;'
@@ -209,3 +212,44 @@ def test_the_built_site_has_the_chunked_index(built_site):
     assert len(list((search / "pages").glob("*.json"))) == shards["pages"]
     assert len(list((search / "terms").glob("*.json"))) == shards["terms"]
     assert manifest["config"]["separator"] == index["config"]["separator"]
+
+
+# --- kb's worker (kb/site/theme/assets/javascripts/kb-search-worker.js) agrees with the writer ---
+
+WORKER = ROOT / "kb" / "site" / "theme" / "assets" / "javascripts" / "kb-search-worker.js"
+RUN_IN_WORKER = """
+const fs = require("fs"), vm = require("vm");
+const context = vm.createContext({ self: { location: { href: "http://x/assets/javascripts/w.js" } },
+                                   URL, console, addEventListener() {}, postMessage() {} });
+vm.runInContext(fs.readFileSync(process.argv[1], "utf-8"), context);
+process.stdout.write(JSON.stringify(vm.runInContext(process.argv[2], context)));
+"""
+
+
+def in_worker(expression: str):
+    node = shutil.which("node")
+    assert node, "Node.js is needed (it renders the site's math too)"
+    run = subprocess.run([node, "-e", RUN_IN_WORKER, str(WORKER), expression],
+                         capture_output=True, text=True, check=True)
+    return json.loads(run.stdout)
+
+
+def test_the_worker_hashes_and_keys_terms_as_the_writer_does():
+    terms = ["归一", "化", "batchnorm2d", "a", "ioffe", "2015", "\U00020000\U00020001", "éa", "γ"]
+    got = in_worker(f"{json.dumps(terms)}.map(t => [shardKey(t), fnv1a(shardKey(t))])")
+    assert got == [[search_shards.shard_key(t), search_shards.fnv1a(search_shards.shard_key(t))] for t in terms]
+    assert [key for key, _ in got][:3] == ["归", "化", "ba"]
+
+
+def test_the_worker_reads_a_query_as_the_writer_reads_text():
+    """A query's parts are the terms the writer made of the same words (bigrams of a Han run,
+    the last character left to prefix matching only when the run is one character)."""
+    index_setup = f"index = {{ separator: new RegExp({json.dumps(SEPARATOR)}) }}"
+    got = in_worker(f"{index_setup}; clausesOf('批归一化（BatchNorm） Ioffe 一 层').map(c => c.parts)")
+    assert got == [
+        [{"term": "批归", "prefix": False}, {"term": "归一", "prefix": False}, {"term": "一化", "prefix": False}],
+        [{"term": "batchnorm", "prefix": True}],
+        [{"term": "ioffe", "prefix": True}],
+        [{"term": "一", "prefix": True}],
+        [{"term": "层", "prefix": True}],
+    ]
