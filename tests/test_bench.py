@@ -5,11 +5,13 @@ it measures exists."""
 from __future__ import annotations
 
 import json
+import shutil
 import types
 from pathlib import Path
 
 import pytest
 
+from kb.paths import ROOT
 from kb.tools import bench
 
 
@@ -200,39 +202,46 @@ def test_slope_is_the_least_squares_line():
     assert graph_bench.slope([(100, 7.0), (100, 9.0)]) is None
 
 
-def fake_search_site(site: Path, langs: list[str], scripts: dict[str, bytes]) -> None:
+SEPARATOR = '[\\s\\u200b\\-_,:!=\\[\\]()"`/，。、；：？！（）《》【】「」“”‘’·]+|\\.(?!\\d)|&[lg]t;'
+
+
+def small_search_site(site: Path, pages: int) -> None:
+    """A built site's search part: an index of ``pages`` pages (only the first two say 归一化),
+    cut by kb/site/search_shards.py, and kb's worker."""
+    from kb.site import search_shards
+    docs = [{"location": "", "title": "首页", "text": "<p>批归一化</p>"},
+            {"location": "p1/", "title": "层归一化", "text": "<p>LayerNorm</p>"}]
+    docs += [{"location": f"q{i}/", "title": f"page {i}", "text": f"<p>word{i} 其他内容</p>"} for i in range(pages - 2)]
     (site / "search").mkdir(parents=True)
-    (site / "search" / "search_index.json").write_text(
-        json.dumps({"config": {"lang": langs}, "docs": []}), encoding="utf-8")
-    workers = site / "assets" / "javascripts" / "workers"
-    workers.mkdir(parents=True)
-    (workers / "search.abc123.min.js").write_bytes(b"w" * 1000)
-    (workers / "search.abc123.min.js.map").write_bytes(b"m" * 5000)   # not fetched
-    lunr = site / "assets" / "javascripts" / "lunr" / "min"
-    lunr.mkdir(parents=True)
-    for name, data in scripts.items():
-        (lunr / name).write_bytes(data)
+    (site / "search" / "search_index.json").write_text(json.dumps(
+        {"config": {"lang": ["zh"], "separator": SEPARATOR, "fields": {"title": {"boost": 1000}, "text": {}}},
+         "docs": docs}), encoding="utf-8")
+    search_shards.write_shards(site / "search")
+    (site / "assets" / "javascripts").mkdir(parents=True)
+    shutil.copy(ROOT / "kb" / "site" / "theme" / "assets" / "javascripts" / "kb-search-worker.js",
+                site / "assets" / "javascripts")
 
 
-def test_search_download_counts_the_index_worker_and_the_languages_scripts(tmp_path):
+def test_search_download_counts_the_worker_manifest_and_the_files_a_query_fetches(tmp_path):
     from kb.tools import graph_bench
-    scripts = {"lunr.stemmer.support.min.js": b"s" * 2048, "lunr.zh.min.js": b"z" * 4096,
-               "lunr.ja.min.js": b"j" * 9999, "lunr.multi.min.js": b"u" * 3000}
-    fake_search_site(tmp_path / "zh", ["zh"], scripts)
-    index = len((tmp_path / "zh" / "search" / "search_index.json").read_bytes())
-    got = graph_bench.search_download(tmp_path / "zh")
-    assert got["search_query_kb"] == pytest.approx((index + 1000 + 2048 + 4096) / 1024)
+    small_search_site(tmp_path, 500)
+    search = tmp_path / "search"
+    # The shards holding 归一化's bigrams (found by reading them) and the two pages that have it.
+    shards = [f for f in sorted((search / "terms").glob("*.json"))
+              if {"归一", "一化"} & set(json.loads(f.read_text(encoding="utf-8")))]
+    expected = [tmp_path / "assets" / "javascripts" / "kb-search-worker.js", search / "manifest.json",
+                *shards, search / "pages" / "0.json", search / "pages" / "1.json"]
+    got = graph_bench.search_download(tmp_path, "归一化")
+    assert got["search_query_files"] == len(expected)
+    assert got["search_query_kb"] == pytest.approx(sum(f.stat().st_size for f in expected) / 1024)
     assert 0 < got["search_query_gz_kb"] < got["search_query_kb"]
+    # The whole index is not part of it.
+    assert got["search_query_kb"] < (search / "search_index.json").stat().st_size / 1024
 
-    fake_search_site(tmp_path / "en", ["en"], scripts)
-    index = len((tmp_path / "en" / "search" / "search_index.json").read_bytes())
-    assert graph_bench.search_download(tmp_path / "en")["search_query_kb"] == pytest.approx((index + 1000) / 1024)
 
-    fake_search_site(tmp_path / "two", ["en", "zh"], scripts)
-    index = len((tmp_path / "two" / "search" / "search_index.json").read_bytes())
-    assert graph_bench.search_download(tmp_path / "two")["search_query_kb"] == pytest.approx(
-        (index + 1000 + 2048 + 4096 + 3000) / 1024)
-
-    fake_search_site(tmp_path / "de", ["de"], scripts)
-    with pytest.raises(SystemExit, match="lunr.de.min.js"):
-        graph_bench.search_download(tmp_path / "de")
+def test_search_download_needs_the_worker(tmp_path):
+    from kb.tools import graph_bench
+    small_search_site(tmp_path, 3)
+    (tmp_path / "assets" / "javascripts" / "kb-search-worker.js").unlink()
+    with pytest.raises(SystemExit, match="kb-search-worker.js"):
+        graph_bench.search_download(tmp_path)

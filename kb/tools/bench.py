@@ -494,7 +494,9 @@ def render_graphs(graphs: dict | None) -> list[str]:
         "- kb 占比 =（热启动 − 纯 MkDocs + Material）/ 热启动：同一份 Markdown，后者没有 kb 的 hooks、"
         "主题覆盖、样式和脚本，也没有 tags 插件（它读不懂 Logseq 的 `tags::`）。",
         "- 峰值内存是构建进程（含其子进程）的最大常驻内存（`os.wait4` 的 rusage），取 kb 构建中最大的一次。",
-        "- 一次搜索的下载：搜索索引、Material 的搜索 worker 和它为索引的语言载入的 lunr 脚本，按 gzip 计。",
+        "- 一次搜索的下载：搜“归一化 梯度”时浏览器取的文件：kb 的搜索 worker、search/manifest.json、"
+        "这次查询用到的词分片和前 20 个结果页面的文件（在 Node 里跑站点的 worker 得出），按 gzip 计；"
+        "整个 search_index.json 不再下载。",
         "",
         "目标（issue 22）：",
         "",

@@ -28,9 +28,10 @@ from kb.tools import graph_generator
 
 SIZES_ENV = "KB_BENCH_GRAPHS"        # e.g. "250,500,1000"; "" measures no graph
 DEFAULT_SIZES = (250, 500, 1000)
-SEARCH_INDEX = "search/search_index.json"
-SEARCH_WORKERS = "assets/javascripts/workers"
-LUNR = "assets/javascripts/lunr"
+SEARCH_WORKER = "assets/javascripts/kb-search-worker.js"    # kb/site/theme/assets/javascripts/
+SEARCH_MANIFEST = "search/manifest.json"                     # kb/site/search_shards.py
+SEARCH_QUERY_SCRIPT = Path(__file__).with_name("search_query.cjs")
+SEARCH_QUERY = "归一化 梯度"          # two words the generated graphs use on many pages
 
 
 @dataclass(frozen=True)
@@ -75,25 +76,27 @@ def slope(points: list[tuple[float, float]]) -> float | None:
             / sum((x - mean_x) ** 2 for x in xs))
 
 
-def search_download(site: Path) -> dict[str, float]:
-    """KB a visitor's browser fetches to run one query with Material's search: the index,
-    the search worker, and the lunr scripts the worker imports for the index's languages
-    (as the worker does: the stemmer support and ``lunr.<lang>`` for each language but
-    English, ``lunr.multi`` for several). Raw and gzipped (as GitHub Pages sends them)."""
-    index = site / SEARCH_INDEX
-    langs = json.loads(index.read_text(encoding="utf-8"))["config"]["lang"]
-    files = [index, *sorted((site / SEARCH_WORKERS).glob("search.*.min.js"))]
-    scripts = [f"lunr.{lang}.min.js" for lang in langs if lang != "en"]
-    if len(langs) > 1:
-        scripts.append("lunr.multi.min.js")
-    if scripts:
-        scripts.insert(0, "lunr.stemmer.support.min.js")
-    files += [site / LUNR / "min" / name for name in scripts]
+def search_download(site: Path, query: str = SEARCH_QUERY) -> dict[str, float]:
+    """KB a visitor's browser fetches to run ``query`` with kb's search: the worker, the
+    manifest, and the term shards and page files the worker fetches for it, found by running
+    the site's worker in Node (kb/tools/search_query.cjs). Not search_index.json: pages no
+    longer fetch it. Raw and gzipped (as GitHub Pages sends them)."""
+    files = [site / SEARCH_WORKER, site / SEARCH_MANIFEST]
     if missing := [str(f.relative_to(site)) for f in files if not f.is_file()]:
         raise SystemExit(f"search files not in the built site {site}: {', '.join(missing)}")
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("Node.js is needed to measure the search download: `node` not found.")
+    run = subprocess.run([node, str(SEARCH_QUERY_SCRIPT), str(site), query],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(f"the search worker failed on {query!r} in {site}:\n{run.stderr[-2000:]}")
+    fetched = json.loads(run.stdout)["fetched"]
+    files += [site / name for name in dict.fromkeys(fetched)]
     data = [f.read_bytes() for f in files]
     return {"search_query_kb": sum(len(d) for d in data) / 1024,
-            "search_query_gz_kb": sum(len(gzip.compress(d)) for d in data) / 1024}
+            "search_query_gz_kb": sum(len(gzip.compress(d)) for d in data) / 1024,
+            "search_query_files": len(files)}
 
 
 def build(config: Path, site_dir: Path, env: dict[str, str]) -> tuple[float, float]:
