@@ -34,7 +34,7 @@ import json
 import math
 import re
 import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -52,7 +52,7 @@ WEIGHT_SCALE = 10
 
 # Han characters: the same ranges as HAN in kb-search-worker.js.
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_RUNS = re.compile(f"[{HAN}]+|[^{HAN}]+")
+_PIECE_RUNS = re.compile(f"([{HAN}]+)|([^{HAN}\0]+)")
 _IS_HAN = re.compile(f"[{HAN}]")
 _TAG = re.compile(r"<[^>]*>")
 _ZWSP = "\u200b"           # jieba's word separator in the plugin's text
@@ -77,12 +77,12 @@ def shard_key(term: str) -> str:
 def terms_of(text: str, separator: re.Pattern) -> list[str]:
     """The terms of plain text, in order (one per Han character, one per other run)."""
     terms = []
-    for piece in separator.split(text):
-        for run in _RUNS.findall(piece):
-            if _IS_HAN.match(run):
-                terms += [run[i:i + 2] for i in range(len(run))]
-            else:
-                terms.append(run.lower())
+    # The pieces between separators, each cut into Han and other runs: one regex over the text.
+    for han, other in _PIECE_RUNS.findall(separator.sub("\0", text.lower())):
+        if han:
+            terms += [han[i:i + 2] for i in range(len(han))]
+        else:
+            terms.append(other)
     return terms
 
 
@@ -174,15 +174,15 @@ def postings(pages: list[list[Doc]], config: dict) -> dict[str, list[tuple[int, 
     found: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     for page_id, page_docs in enumerate(pages):
         for section, doc in enumerate(page_docs):
-            counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
             fields = {"title": plain_text(doc.title), "text": plain_text(doc.text), "tags": " ".join(doc.tags)}
+            weights: dict[str, float] = {}
             for name, value in fields.items():
                 if name not in boosts:
                     continue
-                for term in terms_of(value.replace(_ZWSP, ""), separator):
-                    counts[term][name] += 1
-            for term, per_field in counts.items():
-                weight = doc.boost * sum(boosts[name] * _tf_part(tf) for name, tf in per_field.items())
+                for term, tf in Counter(terms_of(value.replace(_ZWSP, ""), separator)).items():
+                    weights[term] = weights.get(term, 0.0) + boosts[name] * _tf_part(tf)
+            for term, weight in weights.items():
+                weight *= doc.boost
                 found[term].append((page_id, section, max(1, round(weight * WEIGHT_SCALE))))
     return found
 
