@@ -47,7 +47,7 @@ deps: $(VENV_STAMP) $(NPM_STAMP)
 # --- the site --------------------------------------------------------------
 
 serve: deps
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	$(BIN)/mkdocs serve --dirty --dev-addr 127.0.0.1:8000
 
 build: deps
 	$(BIN)/mkdocs build --strict

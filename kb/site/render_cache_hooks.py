@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 
 from kb.logseq.page_dependencies import GraphDependencies  # noqa: E402
 from kb.notes.graph import Graph  # noqa: E402
-from kb.site import build_state, render_cache, search_cache  # noqa: E402
+from kb.site import build_state, incremental, render_cache, search_cache  # noqa: E402
 from kb.site.logseq_hooks import EXTENSION  # noqa: E402
 
 if TYPE_CHECKING:
@@ -105,7 +105,8 @@ def page_fingerprint(page: Page, config: MkDocsConfig) -> str:
 def on_post_build(*, config: MkDocsConfig) -> None:
     if _cache is None:
         return
-    removed = _cache.prune()
+    # A partial rebuild of mkdocs serve (kb/site/incremental.py) did not use the clean pages' entries.
+    removed = 0 if incremental.is_partial(config) else _cache.prune()
     for kind, (reused, computed, dropped) in sorted(build_state.of(config).save_results().items()):
         log.info("Kept %s: %d reused, %d computed (%d old entries removed)", kind, reused, computed, dropped)
     log.info("Render cache: %d pages converted, %d put back from %s (%d old entries removed)",
