@@ -40,7 +40,7 @@ def test_every_card_of_the_original_note_is_in_cards_json(built_site):
 def test_math_in_cards_is_rendered_and_kept_as_tex_for_anki():
     from kb.site import katex
     from kb.cards.extract import PageInfo, extract_notes
-    from kb.site.cards_hooks import card_records
+    from kb.site.cards_json import card_records
     from kb.notes.outline import parse_outline
 
     notes, errors = extract_notes(parse_outline(

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from kb.paths import ROOT
-from kb.site import incremental, render_cache
+from kb.site import build_state, incremental, render_cache
 from kb.tools import graph_generator
 from kb.tools.serve_session import SERVE_URL, ServeSession
 
@@ -157,6 +157,18 @@ def test_each_edit_rebuilt_incrementally_gives_the_full_builds_site(served):
             assert pages == len(incremental.plan_of(session.config).keys)   # the navigation changed
         else:
             assert 0 < pages < NOTES // 2, f"{edit.__name__}: {pages} pages rebuilt"
+
+
+def test_a_rebuild_reads_again_only_the_edited_note(served):
+    """The notes serve's previous build read are kept (kb/notes/graph.py) unless their text changed."""
+    graph, session, tmp = served
+    before = {n.src_uri: n for n in build_state.of(session.config).graph.notes if not n.generated}
+    edited = "pages/" + change_text(graph).name
+    session.build()
+    after = {n.src_uri: n for n in build_state.of(session.config).graph.notes if not n.generated}
+    assert after.keys() == before.keys() and edited in after
+    assert after[edited] is not before[edited] and "显著地影响" in after[edited].source_text
+    assert all(after[uri] is before[uri] for uri in after if uri != edited)
 
 
 def test_without_the_graph_dependencies_a_backlink_is_missing(served, monkeypatch):

@@ -196,14 +196,27 @@ def _references(note: Note, block: Block) -> list[links.Reference]:
     return list(links.find_references(text))
 
 
+# The notes the last build_graph read, by (src_uri, text), each with its references as
+# (block, line, kind, target) once found: ``mkdocs serve`` builds the graph again on every save,
+# and a note whose text is the same is not read again. A Note is not changed once read (pages
+# render a copy of its outline), so the next graph may hold the same object.
+_last_read: dict[tuple[str, str], list] = {}
+
+
 def build_graph(sources: list[tuple[str, str]], missing_pages: bool = False) -> Graph:
     """The graph of the notes given as ``(src_uri, text)`` pairs; ``missing_pages``: a page is made
     for each name linked but not written (kb/notes/missing_pages.py), else those links stay unwritten."""
+    global _last_read
     problems: list[SourceProblem] = []
     notes = []
     private: set[str] = set()
+    read: dict[tuple[str, str], list] = {}
+    in_order = []
     for src_uri, text in sorted(sources):
-        note = read_note(src_uri, text)
+        known = _last_read.get((src_uri, text)) or [read_note(src_uri, text), None]
+        read[(src_uri, text)] = known
+        in_order.append(known)
+        note = known[0]
         problems += [SourceProblem(src_uri, p.line, p.message) for p in note.front.problems]
         if note.public:
             notes.append(note)
@@ -212,10 +225,15 @@ def build_graph(sources: list[tuple[str, str]], missing_pages: bool = False) -> 
     graph = Graph(notes, [], problems, private_names=private)
     _index_names(graph)
     _index_block_ids(graph)
-    for note in list(graph.notes):
-        for block in walk(note.blocks):
-            for ref in _references(note, block):
-                graph.links.append(Link(note, block, block_line(block, ref.start), ref.kind, ref.target))
+    for known in in_order:
+        note = known[0]
+        if not note.public:
+            continue
+        if known[1] is None:
+            known[1] = [(block, block_line(block, ref.start), ref.kind, ref.target)
+                        for block in walk(note.blocks) for ref in _references(note, block)]
+        graph.links += [Link(note, block, line, kind, target) for block, line, kind, target in known[1]]
+    _last_read = read
     _add_tag_pages(graph)
     if missing_pages:
         _add_missing_pages(graph)

@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import html
-import json
 import logging
 import shutil
 import sys
@@ -33,12 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 from mkdocs.utils import get_relative_url  # noqa: E402
 
 from kb.cards import anki as anki_export  # noqa: E402
-from kb.cards import render as card_html  # noqa: E402
 from kb.cards.extract import CardNote, duplicate_ids  # noqa: E402
 from kb.notes.graph import read_note  # noqa: E402
 from kb.cards.errata import ERRATA_DIR  # noqa: E402
 from kb.paths import NODE_MODULES, ROOT, build_cache  # noqa: E402
-from kb.site import build_state, katex  # noqa: E402
+from kb.site import build_state, cards_json, incremental, katex  # noqa: E402
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -106,37 +104,6 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     return None
 
 
-def card_records(notes: list[CardNote], renderer: katex.KatexRenderer) -> tuple[list[dict], list[str]]:
-    """The entries of cards.json: every card with its HTML (math rendered) and Anki text."""
-    records, errors = [], []
-
-    def render(fragment: str, where: str) -> str:
-        out, problems = katex.render_arithmatex(fragment, renderer)
-        errors.extend(f"{where}: math: {p}" for p in problems)
-        return out
-
-    for note in notes:
-        context = (f'<div class="card-context">{" › ".join(note.context)}</div>' if note.context else "")
-        anki = card_html.anki_text(note.html)
-        for card in note.cards:
-            records.append({
-                "id": card.id,
-                "note": note.id,
-                "ordinal": card.ordinal,
-                "type": note.type,
-                "deck": note.page.deck,
-                "page": note.page.title,
-                "url": note.page.url,
-                "tags": note.tags,
-                "source": note.where,
-                "front": render(context + card.front, note.where),
-                "back": render(context + card.back + note.back_extra, note.where),
-                "tex": card_html.tex_sources(note.html + "".join(note.context) + note.back_extra),
-                "anki": anki,
-            })
-    return records, errors
-
-
 def on_post_build(*, config: MkDocsConfig) -> None:
     state = build_state.of(config)
     site = Path(config.site_dir)
@@ -146,9 +113,10 @@ def on_post_build(*, config: MkDocsConfig) -> None:
         log.warning("%s", error)
 
     renderer = katex.KatexRenderer(
-        cache_file=build_cache(config.config_file_path) / "katex" / "cards.json")
+        cache_file=build_cache(config.config_file_path) / "katex" / "cards.json",
+        keep_unused=incremental.is_partial(config))   # entries kept from the last build render nothing
     try:
-        records, errors = card_records(notes, renderer)
+        entries, errors = cards_json.entries(notes, renderer)
     finally:
         renderer.close()
     for error in errors:
@@ -172,8 +140,7 @@ def on_post_build(*, config: MkDocsConfig) -> None:
                              "notes": len(deck_notes),
                              "cards": sum(len(n.cards) for n in deck_notes)})
 
-    payload = {"version": 1, "decks": deck_entries, "cards": records}
-    (site / CARDS_JSON).write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+    (site / CARDS_JSON).write_text(cards_json.document(deck_entries, entries), encoding="utf-8")
 
     if not TS_FSRS_UMD.is_file():
         log.warning("cards: ts-fsrs is not installed (%s is missing): run `npm ci`", TS_FSRS_UMD)

@@ -31,7 +31,7 @@ from mkdocs.plugins import event_priority  # noqa: E402
 
 from kb.notebooks import headings as notebook_headings  # noqa: E402
 from kb.paths import build_cache  # noqa: E402
-from kb.site import build_state, github_pages  # noqa: E402
+from kb.site import build_state, github_pages, incremental  # noqa: E402
 from kb.site import katex  # noqa: E402
 from kb.site import page_meta  # noqa: E402
 from kb.site import snippet_check  # noqa: E402
@@ -49,7 +49,8 @@ def _katex(config: MkDocsConfig) -> katex.KatexRenderer:
     state = build_state.of(config)
     if state.katex_renderer is None:
         cache = build_cache(config.config_file_path) / "katex" / "pages.json"
-        state.katex_renderer = katex.KatexRenderer(cache_file=cache)
+        # A partial rebuild of mkdocs serve (kb/site/incremental.py) keeps the other pages' formulas.
+        state.katex_renderer = katex.KatexRenderer(cache_file=cache, keep_unused=incremental.is_partial(config))
     return state.katex_renderer
 
 

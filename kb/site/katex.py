@@ -62,10 +62,10 @@ class KatexRenderer:
     (kept under ``.cache/``, ignored by git), so a build renders only new formulas and
     starts Node only if there is one. The file is keyed by KaTeX's version and the
     renderer script: an upgrade renders everything again. ``close()`` writes back the
-    formulas this build used.
+    formulas this build used (``keep_unused``: all it knows, for a build of some pages only).
     """
 
-    def __init__(self, node: str = "node", cache_file: Path | None = None) -> None:
+    def __init__(self, node: str = "node", cache_file: Path | None = None, keep_unused: bool = False) -> None:
         if not (KATEX_DIST / "katex.min.css").is_file():
             raise RuntimeError(
                 f"KaTeX is not installed ({KATEX_DIST} is missing): run `npm ci` "
@@ -79,6 +79,7 @@ class KatexRenderer:
         self._cache: dict[tuple[str, bool], str] = {}
         self._used: set[tuple[str, bool]] = set()
         self._cache_file = cache_file
+        self._keep_unused = keep_unused
         self._rendered_now = 0
         if cache_file is not None:
             self._cache = _read_cache(cache_file)
@@ -118,7 +119,8 @@ class KatexRenderer:
 
     def close(self) -> None:
         if self._cache_file is not None and self._used:
-            _write_cache(self._cache_file, {key: self._cache[key] for key in self._used})
+            kept = self._cache if self._keep_unused else {key: self._cache[key] for key in self._used}
+            _write_cache(self._cache_file, kept)
         if self._proc is not None and self._proc.poll() is None:
             assert self._proc.stdin is not None
             self._proc.stdin.close()

@@ -13,6 +13,7 @@ small sites) has no path, and its notes keep their namespace order.
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +134,14 @@ def read(path: Path, source: str) -> LearningPath | None:
     """The path in ``path`` (named ``source`` in messages), or None when there is no such file."""
     if not path.is_file():
         return None
-    return parse(path.read_text(encoding="utf-8"), source)
+    return _parsed(path.read_text(encoding="utf-8"), source)
+
+
+@functools.lru_cache(maxsize=2)
+def _parsed(text: str, source: str) -> LearningPath:
+    """``parse``, once for the same text: ``mkdocs serve`` reads the path on every save (the path is
+    immutable: tuples of frozen records)."""
+    return parse(text, source)
 
 
 def problems(path: LearningPath, resolve, notes: list[tuple[str, str]]) -> list[str]:

@@ -466,6 +466,7 @@ GRAPH_COLUMNS = (
     ("plain_s", "纯 MkDocs + Material", "s"),
     ("kb_share_pct", "kb 占比", "%"),
     ("per_page_ms", "每页", "ms"),
+    ("edit_to_page_s", "保存后重建", "s"),
     ("peak_mb", "峰值内存", "MB"),
     ("search_query_gz_kb", "一次搜索的下载（gzip）", "KB"),
 )
@@ -493,6 +494,8 @@ def render_graphs(graphs: dict | None) -> list[str]:
         "由各规模的热启动时间对页面数做最小二乘得出；每页一栏随规模变大说明有超线性的部分。",
         "- kb 占比 =（热启动 − 纯 MkDocs + Material）/ 热启动：同一份 Markdown，后者没有 kb 的 hooks、"
         "主题覆盖、样式和脚本，也没有 tags 插件（它读不懂 Logseq 的 `tags::`）。",
+        "- 保存后重建：`make serve`（`mkdocs serve --dirty`）里保存一篇笔记到重建完成（浏览器随即刷新）的秒数，"
+        "三次保存、每次改另一篇笔记，取中位数；只重建受影响的页面（kb/site/incremental.py）。",
         "- 峰值内存是构建进程（含其子进程）的最大常驻内存（`os.wait4` 的 rusage），取 kb 构建中最大的一次。",
         "- 一次搜索的下载：搜“归一化 梯度”时浏览器取的文件：kb 的搜索 worker、search/manifest.json、"
         "这次查询用到的词分片和前 20 个结果页面的文件（在 Node 里跑站点的 worker 得出），按 gzip 计；"
@@ -504,7 +507,7 @@ def render_graphs(graphs: dict | None) -> list[str]:
     for target in graph_bench.GRAPH_TARGETS:
         label = next(heading for key, heading, _ in GRAPH_COLUMNS if key == target.key)
         unit = next(unit for key, _, unit in GRAPH_COLUMNS if key == target.key)
-        sizes = [s for s in graphs["sizes"] if target.notes in (None, s["notes"])]
+        sizes = [s for s in graphs["sizes"] if target.notes in (None, s["notes"]) and s.get(target.key) is not None]
         where = f"{target.notes} 篇笔记" if target.notes else "每种规模"
         if not sizes:
             verdict = "本次没有测这一规模"

@@ -6,7 +6,9 @@ the plain build of the same Markdown, each a new process, medians of ``runs`` bu
 peak resident memory of a build (``os.wait4``'s rusage of the child); and the bytes a
 visitor downloads to run one search (the index and the scripts Material's search worker
 loads). Across the sizes: the slope of the warm build, milliseconds per added page, from a
-least-squares line (a quadratic part shows as a slope that grows with N).
+least-squares line (a quadratic part shows as a slope that grows with N). Last, ``make serve``'s
+rebuild after a save (``edit_to_page_s``: median of three saves, each to another note, from the save
+to the end of the rebuild, in a long-lived process as serve keeps it).
 
 ``GRAPH_TARGETS`` are issue 22's targets; kb/tools/bench.py shows them beside the numbers.
 """
@@ -43,6 +45,7 @@ class Target:
 
 GRAPH_TARGETS = (
     Target("build_warm_s", 20.0, 1000),
+    Target("edit_to_page_s", 2.0, 1000),
     Target("kb_share_pct", 25.0, None),
     Target("peak_mb", 1024.0, None),
     Target("search_query_gz_kb", 150.0, None),
@@ -118,6 +121,18 @@ def build(config: Path, site_dir: Path, env: dict[str, str]) -> tuple[float, flo
     return elapsed, usage.ru_maxrss / 1024   # Linux: KB
 
 
+def serve_edits(config: Path, site_dir: Path, env: dict[str, str], edits: int = 3) -> dict[str, list[float]]:
+    """``make serve``'s rebuilds after ``edits`` saves (kb/tools/serve_session.py, a new process, after
+    the warm builds): seconds from each save to the end of its rebuild, when serve reloads the browser."""
+    from kb.tools.bench import BIN   # kb/tools/bench.py imports this module
+
+    proc = subprocess.run([str(BIN / "python"), "-m", "kb.tools.serve_session", str(config), str(site_dir),
+                           "--edits", str(edits)], env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"serve rebuilds of {config} failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def measure_graph(notes: int, runs: int, work: Path, seed: int = 0) -> dict[str, float]:
     """One size: builds of a new graph of ``notes`` notes in ``work``."""
     from kb.tools.bench import ENV, JIEBA_CACHE   # kb/tools/bench.py imports this module
@@ -137,6 +152,7 @@ def measure_graph(notes: int, runs: int, work: Path, seed: int = 0) -> dict[str,
             times.append(seconds)
             if config == "mkdocs.yml":
                 peak.append(megabytes)
+    edits = serve_edits(folder / "mkdocs.yml", work / f"site-{notes}-serve", env)
     site = work / f"site-{notes}-warm"
     pages = sum(1 for _ in site.rglob("index.html"))
     warm_s, plain_s = statistics.median(warm), statistics.median(plain)
@@ -149,6 +165,7 @@ def measure_graph(notes: int, runs: int, work: Path, seed: int = 0) -> dict[str,
         "plain_s": plain_s,
         "kb_share_pct": 100 * (warm_s - plain_s) / warm_s,
         "per_page_ms": 1000 * warm_s / pages,
+        "edit_to_page_s": statistics.median(edits["rebuild_s"]),
         "peak_mb": max(peak),
         **search_download(site),
     }

@@ -36,3 +36,49 @@ class ServeSession:
         self.builds += 1
         return time.perf_counter() - start
 
+
+
+def edit_times(config_file: Path, site_dir: Path, edits: int = 3) -> dict[str, list[float]]:
+    """Serve's initial build, then ``edits`` saves, each a line added to another note of the graph
+    (spread over ``docs/pages/``), each followed by the rebuild serve makes. Per save: the seconds
+    until the rebuild ends (when serve reloads the browser) and until the note's page is written."""
+    session = ServeSession(config_file, site_dir)
+    session.build()
+    notes = sorted((Path(config_file).parent / "docs" / "pages").glob("*.md"))
+    rebuilt, written = [], []
+    for number in range(edits):
+        note = notes[(number * 2 + 1) * len(notes) // (edits * 2)]
+        text = note.read_text(encoding="utf-8")
+        saved = time.time()
+        note.write_text(text.rstrip("\n") + f"\n- 编辑 {number}\n", encoding="utf-8")
+        rebuilt.append(session.build())
+        page = _dest_of(session, note)
+        written.append(page.stat().st_mtime - saved if page is not None else float("nan"))
+    return {"rebuild_s": rebuilt, "page_written_s": written}
+
+
+def _dest_of(session: ServeSession, note: Path) -> Path | None:
+    """The output file of ``note``'s page in the session's last build."""
+    from kb.site import incremental
+
+    plan = incremental.plan_of(session.config)
+    src_uri = note.resolve().relative_to(Path(session.config.docs_dir).resolve()).as_posix()
+    file = plan.files.get_file_from_path(src_uri) if plan is not None else None
+    return Path(file.abs_dest_path) if file is not None else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="time make serve's rebuild after a save (prints JSON)")
+    parser.add_argument("config", type=Path)
+    parser.add_argument("site_dir", type=Path)
+    parser.add_argument("--edits", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(json.dumps(edit_times(args.config, args.site_dir, args.edits)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
