@@ -249,3 +249,27 @@ def test_a_topic_naming_no_note_is_reported_with_its_line():
     path = learning_path.parse(text, "learning-path.yml")
     found = learning_path.problems(path, lambda name: {"a": "pages/A.md"}.get(name.lower()), [("pages/A.md", "A")])
     assert found == ["learning-path.yml:6: topic '动机': no note is titled 'Nowhere'"]
+
+
+def test_only_the_pages_on_the_path_have_neighbours_and_only_its_hubs_a_hub(built_site):
+    """Each page finds its place on the path and its step (kb/site/logseq_hooks.py): the pages
+    of learning-path.yml end with 上一篇 / 下一篇, no other page does (home, tag pages, 勘误,
+    metrics), and the one step with topics, Batch Normalization, is the only hub."""
+    hubs = {"Batch Normalization": "批归一化的各个主题在哪里详细讲"}   # learning-path.yml, by hand
+    steps = project_path().steps
+    assert {s.title: s.hub for s in steps if s.topics} == hubs
+    on_path = {page_names.dest_uri_for_title(step.title): step for step in steps}
+    seen = set()
+    for file in sorted(built_site.rglob("*.html")):
+        page = file.relative_to(built_site).as_posix()
+        article = soup(built_site, page).select_one("article")
+        navs = article.select("nav.kb-path-nav") if article is not None else []
+        hub_titles = [h.get_text() for h in article.select("section.kb-hub > h2")] if article is not None else []
+        step = on_path.get(page)
+        if step is None:
+            assert not navs and not hub_titles, page
+            continue
+        seen.add(page)
+        assert len(navs) == 1, page
+        assert hub_titles == ([hubs[step.title]] if step.title in hubs else []), page
+    assert seen == set(on_path)

@@ -54,6 +54,19 @@ def test_names_resolve_by_title_and_alias_case_insensitively(graph):
     assert graph.resolve("rectified linear unit") is relu and graph.resolve("线性整流") is relu
 
 
+def test_note_at_finds_notes_added_after_it_was_first_asked():
+    """note_at looks notes up in an index (issue 22): a note appended to the graph later (as the
+    tag and "not written yet" pages are) is found, and one replacing the list is too."""
+    graph = build_graph(list(SOURCES.items()))
+    assert graph.note_at("pages/ReLU.md").title == "ReLU"
+    assert graph.note_at("pages/Later.md") is None
+    later = build_graph([("pages/Later.md", "- later\n")]).note_at("pages/Later.md")
+    graph.notes.append(later)
+    assert graph.note_at("pages/Later.md") is later
+    graph.notes = [later]
+    assert graph.note_at("pages/Later.md") is later and graph.note_at("pages/ReLU.md") is None
+
+
 def test_a_private_note_is_no_page_and_links_to_it_are_missing(graph):
     assert graph.note_at("pages/Secret.md") is None and graph.resolve("Secret") is None
     assert graph.missing() == {"Secret": ["pages/Batch Normalization.md:7"]}

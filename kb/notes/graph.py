@@ -117,9 +117,18 @@ class Graph:
     block_ids: dict[str, tuple[Note, Block]] = field(default_factory=dict)
     private_names: set[str] = field(default_factory=set)   # normalised titles of public: false notes
     _backlinks: tuple[int, dict] | None = field(default=None, repr=False, compare=False)   # _backlink_index
+    _by_uri: tuple[tuple[int, int], dict] | None = field(default=None, repr=False, compare=False)   # note_at
 
     def note_at(self, src_uri: str) -> Note | None:
-        return next((note for note in self.notes if note.src_uri == src_uri), None)
+        """The note read from ``src_uri`` (the first, as a pass over ``notes`` finds it), from an
+        index made on first use and again when ``notes`` changed length or was replaced (each page
+        asking went over every note: a build grew with pages x notes)."""
+        if self._by_uri is None or self._by_uri[0] != (id(self.notes), len(self.notes)):
+            index: dict[str, Note] = {}
+            for note in self.notes:
+                index.setdefault(note.src_uri, note)
+            self._by_uri = ((id(self.notes), len(self.notes)), index)
+        return self._by_uri[1].get(src_uri)
 
     def resolve(self, name: str) -> Note | None:
         """The page a ``[[name]]`` or ``#name`` means, or None if it is not written yet."""

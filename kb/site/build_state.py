@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
 
     from kb.site import katex
+    from kb.site.commit_dates import CommitDates
     from kb.site.learning_path import LearningPath
 
 CONFIG_KEY = "kb_build_state"
@@ -47,12 +48,15 @@ class BuildState:
     errata: list[errata.Erratum] = field(default_factory=list)   # resolved in their notes
     path: LearningPath | None = None
     path_pages: list[Page] = field(default_factory=list)     # the notes in the path's order (on_nav)
+    path_places: dict[int, int] = field(default_factory=dict)   # id(page) -> its index in path_pages (on_nav)
+    path_steps: dict[int, Any] = field(default_factory=dict)    # id(note) -> the first path step naming it (on_nav)
     generated_dir: tempfile.TemporaryDirectory | None = None  # tag pages, the 勘误 page
     # kb/site/cards_hooks.py
     cards: dict[str, PageCards] = field(default_factory=dict)      # by note src_uri (cards_of)
     deck_pages: dict[str, PageCards] = field(default_factory=dict)  # pages whose cards go to a deck
     nav_order: dict[str, int] = field(default_factory=dict)        # page src_uri -> place in the nav
     # kb/site/hooks.py
+    commit_dates: CommitDates | None = None            # the pages' last commit dates (one git log)
     katex_renderer: katex.KatexRenderer | None = None   # for the pages (.cache/katex/pages.json)
     math_aside: dict[str, list[str]] = field(default_factory=dict)  # page URL -> its formulas
     # kb/site/notebook_hooks.py

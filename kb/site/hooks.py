@@ -31,7 +31,7 @@ from mkdocs.plugins import event_priority  # noqa: E402
 
 from kb.notebooks import headings as notebook_headings  # noqa: E402
 from kb.paths import build_cache  # noqa: E402
-from kb.site import build_state, github_pages, incremental  # noqa: E402
+from kb.site import build_state, commit_dates, github_pages, incremental  # noqa: E402
 from kb.site import katex  # noqa: E402
 from kb.site import page_meta  # noqa: E402
 from kb.site import snippet_check  # noqa: E402
@@ -86,7 +86,10 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
             log.warning(problem)
         if bad:  # else pymdownx stops the build with a traceback naming no page
             markdown = snippet_check.replace_bad_includes(markdown, (line for line, _ in bad))
-    updated, created = page_meta.page_dates(page.meta, Path(page.file.abs_src_path))
+    state = build_state.of(config)
+    if state.commit_dates is None:
+        state.commit_dates = commit_dates.CommitDates()
+    updated, created = page_meta.page_dates(page.meta, Path(page.file.abs_src_path), state.commit_dates.of)
     if updated:
         page.meta["revision_date"] = updated
     if created:

@@ -200,6 +200,14 @@ def on_nav(nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation
     nav = navigation.nest_notes(nav, graph, state.path)
     state.path_pages = [page for page in nav.pages if state.path is not None and graph.note_at(page.file.src_uri)
                         and not graph.note_at(page.file.src_uri).generated]
+    # Each page's place on the path and its note's first step, looked up once here (each page
+    # going over every page and step made the build grow with pages x steps).
+    state.path_places = {}
+    for index, page in enumerate(state.path_pages):
+        state.path_places.setdefault(id(page), index)
+    state.path_steps = {}
+    for step in state.path.steps if state.path is not None else []:
+        state.path_steps.setdefault(id(graph.resolve(step.title)), step)
     return nav
 
 
@@ -256,11 +264,11 @@ def on_page_content(html: str, *, page: Page, config: MkDocsConfig, files: Files
     (a step with ``topics``) shows, under its title, where each topic is taught."""
     state = build_state.of(config)
     graph, path_pages = state.graph, state.path_pages
-    position = next((i for i, other in enumerate(path_pages) if other is page), None)
+    position = state.path_places.get(id(page))
     if position is None:
         return None
     note = graph.note_at(page.file.src_uri)
-    step = next((s for s in state.path.steps if graph.resolve(s.title) is note), None)
+    step = state.path_steps.get(id(note))
     hub = learning_path.hub_html(step, _note_links(page, files, graph)) if step is not None else ""
     if hub:
         title_end = html.find("</h1>")

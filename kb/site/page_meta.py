@@ -16,6 +16,7 @@ import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Callable
 
 from kb.site import katex
 
@@ -224,7 +225,9 @@ def git_last_commit_date(path: Path) -> str | None:
     return out or None
 
 
-def page_dates(meta: dict, source: Path) -> tuple[str | None, str | None]:
-    """(updated, created) for a page: front matter first, else git for ``updated``."""
-    updated = format_date(meta.get("updated")) or git_last_commit_date(source)
+def page_dates(meta: dict, source: Path,
+               last_commit_date: Callable[[Path], str | None] = git_last_commit_date) -> tuple[str | None, str | None]:
+    """(updated, created) for a page: front matter first, else git for ``updated`` (the build
+    asks kb/site/commit_dates.py, which reads the history once)."""
+    updated = format_date(meta.get("updated")) or last_commit_date(source)
     return updated, format_date(meta.get("date"))
