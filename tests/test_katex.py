@@ -94,6 +94,27 @@ def test_only_the_formulas_a_build_used_are_kept(tmp_path):
     assert r.rendered_now == 1               # "a" was dropped by the build that did not use it
 
 
+def test_two_builds_writing_the_cache_at_once_do_not_collide(tmp_path, monkeypatch):
+    """Each build writes its own file beside the cache and renames it over the cache; a second
+    build finishing its write while the first is between writing and renaming does not take the
+    first one's file (FileNotFoundError seen with one fixed ``pages.json.partial``)."""
+    import os
+    cache = tmp_path / "pages.json"
+    first, second = {("a", False): "<a/>"}, {("b", True): "<b/>"}
+    real_replace, nested = os.replace, []
+
+    def replace_after_another_build(source, target):
+        if not nested:                       # the first build is about to rename: the second writes now
+            nested.append(source)
+            katex._write_cache(cache, second)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace_after_another_build)
+    katex._write_cache(cache, first)
+    assert nested and katex._read_cache(cache) == first      # the last rename wins, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pages.json"]   # no file left behind
+
+
 def test_a_damaged_or_outdated_cache_is_rendered_again(tmp_path):
     import json
     cache = tmp_path / "pages.json"

@@ -24,9 +24,11 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from kb.paths import NODE_MODULES, ROOT
@@ -148,9 +150,16 @@ def _write_cache(path: Path, formulas: dict[tuple[str, bool], str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"version": _cache_version(),
             "formulas": [[tex, display, rendered] for (tex, display), rendered in sorted(formulas.items())]}
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    partial.replace(path)   # a build stopped halfway never leaves half a file
+    # A file of this build's own beside the cache, then renamed over it: a build stopped halfway
+    # never leaves half a file, and two builds at once never rename each other's.
+    handle, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(json.dumps(data, ensure_ascii=False))
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
 
 
 def _wrap(rendered: str, display: bool) -> str:
