@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+KB_DIR = ROOT / "kb"          # the site machinery's code (kb/site/render_cache.py fingerprints it)
 MKDOCS_YML = ROOT / "mkdocs.yml"
 DOCS = ROOT / "docs"
 ASSETS = DOCS / "assets"

@@ -95,3 +95,37 @@ def test_every_kb_module_and_package_is_in_git():
     folders = {path.parent for path in KB.rglob("*.py")}
     packages = {str((folder / "__init__.py").relative_to(ROOT)) for folder in folders}
     assert sorted(on_disk - tracked) == [] and sorted(packages - tracked) == []
+
+
+def folders_named_outside_paths(kb_dir: Path) -> list[str]:
+    """Names given to a folder climbed to from a module's own file (``X = Path(__file__)…parent``):
+    the project's folders are defined once, in kb/paths.py. A file beside the module
+    (``.with_name``) and the bootstrap ``sys.path.insert(0, …parents[2])`` of a hook are not names."""
+    problems = []
+    for path in sorted(kb_dir.rglob("*.py")):
+        relative = path.relative_to(kb_dir).as_posix()
+        if relative == "paths.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+                continue
+            parts = list(ast.walk(node.value))
+            from_file = any(isinstance(part, ast.Name) and part.id == "__file__" for part in parts)
+            climbs = any(isinstance(part, ast.Attribute) and part.attr in ("parent", "parents") for part in parts)
+            if from_file and climbs:
+                problems.append(f"kb/{relative}:{node.lineno}: a folder named here, not in kb/paths.py")
+    return problems
+
+
+def test_the_projects_folders_are_named_only_in_kb_paths():
+    assert folders_named_outside_paths(KB) == []
+
+
+def test_a_folder_named_outside_kb_paths_is_reported_with_its_line(tmp_path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "x.py").write_text(
+        "import sys\nfrom pathlib import Path\n"
+        "sys.path.insert(0, str(Path(__file__).resolve().parents[2]))\n"
+        "HERE = Path(__file__).with_name('x.cjs')\n"
+        "KB_DIR = Path(__file__).resolve().parents[1]\n", encoding="utf-8")
+    assert folders_named_outside_paths(tmp_path) == ["kb/site/x.py:5: a folder named here, not in kb/paths.py"]

@@ -42,13 +42,14 @@ from typing import TYPE_CHECKING, Any
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
+from kb.paths import KB_DIR
+
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import File, Files
 
 CACHE_DIR = Path(".cache") / "render"      # beside the site's config file
 SWITCH_ENV = "KB_RENDER_CACHE"             # "off": convert every page
-KB_DIR = Path(__file__).resolve().parents[1]
 PACKAGES = ("Markdown", "pymdown-extensions", "Pygments", "mkdocs", "mkdocs-material")
 SNIPPET_MARK = "--8<--"
 FORMAT = 1                                 # of an entry; a new one makes every old entry unused
