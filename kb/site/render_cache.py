@@ -71,11 +71,19 @@ def _package_versions() -> str:
     return f"python {sys.version}; " + "; ".join(versions)
 
 
+# kb's parts the build never imports (the wings above kb/site/ in kb/README.md; tests/test_kb_layout.py
+# checks nothing imports upward): the command-line tools (bench, graph generator, import, lint),
+# the figure scripts, the command-line entry. Editing them changes no page.
+NOT_BUILD_CODE = ("tools", "figures", "__main__.py")
+
+
 def code_version(kb_dir: Path = KB_DIR) -> str:
-    """A digest of kb's code (its Python files, read now: an edit during ``mkdocs serve`` counts)
-    and of the packages that convert Markdown."""
+    """A digest of the build's code (kb's Python files but ``NOT_BUILD_CODE``, read now: an edit
+    during ``mkdocs serve`` counts) and of the packages that convert Markdown."""
     digest = hashlib.sha256(f"format {FORMAT}; {_package_versions()}".encode())
     for path in sorted(kb_dir.rglob("*.py")):
+        if path.relative_to(kb_dir).parts[0] in NOT_BUILD_CODE:
+            continue
         digest.update(f"\0{path.relative_to(kb_dir).as_posix()}\0".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
