@@ -46,6 +46,7 @@ deps: $(VENV_STAMP) $(NPM_STAMP)
 
 # --- the site --------------------------------------------------------------
 
+# A save rebuilds only the pages it changes (kb/site/incremental.py; README.md says what, and its limits).
 serve: deps
 	$(BIN)/mkdocs serve --dirty --dev-addr 127.0.0.1:8000
 

@@ -15,11 +15,15 @@ merge, the index holds only the rebuilt pages.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import subprocess
+import sqlite3
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -38,9 +42,26 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def anki_content(data: bytes) -> dict:
+    """An Anki package's notes, cards and media, without the package's time (notes' mod, ids)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package, tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "collection.anki2"
+        db.write_bytes(package.read("collection.anki2"))
+        media = {name: package.read(number) for number, name in json.loads(package.read("media")).items()}
+        with sqlite3.connect(db) as conn:
+            notes = sorted(conn.execute("SELECT guid, mid, tags, flds, sfld, csum FROM notes"))
+            cards = sorted(conn.execute("SELECT n.guid, c.did, c.ord, c.type, c.queue, c.due FROM cards c "
+                                        "JOIN notes n ON n.id = c.nid"))
+    return {"notes": notes, "cards": cards, "media": media}
+
+
 def differences(a: Path, b: Path) -> list[str]:
+    """The files that differ, but an Anki package whose notes are the same: a rebuild of make serve
+    keeps the package when no card changed (kb/site/cards_hooks.py), with its older time."""
     left, right = tree(a), tree(b)
-    return sorted(name for name in set(left) | set(right) if left.get(name) != right.get(name))
+    return sorted(name for name in set(left) | set(right) if left.get(name) != right.get(name)
+                  and not (name.endswith(".apkg") and name in left and name in right
+                           and anki_content(left[name]) == anki_content(right[name])))
 
 
 def full_build(config: Path, site_dir: Path) -> None:
@@ -169,6 +190,52 @@ def test_a_rebuild_reads_again_only_the_edited_note(served):
     assert after.keys() == before.keys() and edited in after
     assert after[edited] is not before[edited] and "显著地影响" in after[edited].source_text
     assert all(after[uri] is before[uri] for uri in after if uri != edited)
+
+
+def test_an_edit_that_changes_no_card_writes_neither_cards_json_nor_the_deck(served):
+    """kb/site/kept_outputs.py: cards.json and the Anki packages are written only when a card changed
+    (the Anki package keeps its time: a full build's differs in it alone, see ``differences``)."""
+    graph, session, tmp = served
+    site = session.site_dir
+    decks = [site / "cards.json", *sorted(site.glob("*.apkg"))]
+    assert len(decks) >= 2
+
+    def written():
+        return [path.stat().st_mtime_ns for path in decks]
+
+    before = written()
+    note = next(p for p in graph.notes() if " :-> " in graph.text(p))   # a page with cards
+    note.write_text(graph.text(note) + "\n- 一句没有卡片的话\n", encoding="utf-8")
+    session.build()
+    assert written() == before
+    full_build(session.config_file, tmp / "full-text")
+    assert differences(site, tmp / "full-text") == []
+
+    change_card(graph)
+    session.build()
+    assert all(now != then for now, then in zip(written(), before))
+    full_build(session.config_file, tmp / "full-card")
+    assert differences(site, tmp / "full-card") == []
+
+
+def test_a_page_read_again_is_the_page_mkdocs_builds(served):
+    """incremental_hooks.read_page (a clean page read when the navigation changed after all) reads a
+    page as MkDocs' build does, through public API only."""
+    import importlib
+    hooks = importlib.import_module("kb.site.incremental_hooks")
+    graph, session, tmp = served
+    plan = incremental.plan_of(session.config)
+    pages = [f.page for f in plan.files.documentation_pages() if f.page is not None and f.page.content]
+    page = next(p for p in pages if p.file.src_uri.startswith("pages/"))
+    from mkdocs.commands.build import _populate_page   # MkDocs 1.6.1's own (private) reading
+    page.markdown = page.content = None
+    _populate_page(page, session.config, plan.files)
+    expected, toc, meta = page.content, [item.title for item in page.toc], dict(page.meta)
+    assert expected and toc
+    page.markdown = page.content = None
+    hooks.read_page(page, session.config, plan.files)
+    assert page.content == expected and [item.title for item in page.toc] == toc and page.meta == meta
+    assert "mkdocs.commands" not in Path(hooks.__file__).read_text(encoding="utf-8")
 
 
 def test_without_the_graph_dependencies_a_backlink_is_missing(served, monkeypatch):

@@ -173,6 +173,36 @@ def test_rewriting_removes_the_files_of_a_larger_index(tmp_path):
     assert sorted(f.name for f in (search / "pages").iterdir()) == ["0.json", "1.json", "2.json"]
 
 
+def test_sharding_again_reads_only_the_changed_pages_and_gives_a_full_shardings_files(tmp_path, monkeypatch):
+    """``make serve`` shards after every save: a page whose docs are the same keeps its postings
+    (kb/site/search_shards.py ``page_weights``), and the files are those of a sharding from scratch."""
+    monkeypatch.setattr(search_shards, "_last_pages", {}, raising=False)
+    search = write_index(tmp_path / "served", synthetic_docs(40))
+    search_shards.write_shards(search)
+    before = {f.relative_to(search).as_posix(): f.stat().st_mtime_ns for f in search.rglob("*.json")}
+
+    docs = synthetic_docs(40)
+    docs[3 * 7]["text"] = "<p>改过的 页面 edited words</p>"          # page 7's own doc
+    docs[3 * 20 + 1]["title"] = "another section title"               # a section of page 20
+    docs = docs[:3 * 30] + docs[3 * 31:] + [{"location": "new/", "title": "新页", "text": "<p>新的页面</p>"}]
+    (search / "search_index.json").write_text(json.dumps({"config": CONFIG, "docs": docs}), encoding="utf-8")
+    read_again = []
+    real = search_shards.page_weights
+    monkeypatch.setattr(search_shards, "page_weights",
+                        lambda page_docs, config: read_again.append(page_docs[0].location) or real(page_docs, config))
+    search_shards.write_shards(search)
+    assert sorted(read_again) == ["new/", "p20/", "p7/"]    # page 30 removed: the others only move
+
+    monkeypatch.setattr(search_shards, "_last_pages", {})
+    fresh = write_index(tmp_path / "fresh", docs)
+    search_shards.write_shards(fresh)
+    served = {f.relative_to(search).as_posix(): f.read_bytes() for f in sorted(search.rglob("*.json"))}
+    assert served == {f.relative_to(fresh).as_posix(): f.read_bytes() for f in sorted(fresh.rglob("*.json"))}
+    unchanged = {name for name, ns in before.items() if name.startswith("pages/") and
+                 (search / name).stat().st_mtime_ns == ns}
+    assert unchanged >= {f"pages/{n}.json" for n in range(30) if n not in (7, 20)}   # not written again
+
+
 @pytest.mark.parametrize("content, message", [
     ('{"config": {"separator": "x"}, "docs": [\n  {"location": "a",}\n]}', r"search_index\.json:2: not JSON"),
     ('[1, 2]', r"search_index\.json: expected an object with 'config' and 'docs'"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import logging
+import operator
 import shutil
 import sys
 from pathlib import Path
@@ -36,7 +37,7 @@ from kb.cards.extract import CardNote, duplicate_ids  # noqa: E402
 from kb.notes.graph import read_note  # noqa: E402
 from kb.cards.errata import ERRATA_DIR  # noqa: E402
 from kb.paths import NODE_MODULES, ROOT, build_cache  # noqa: E402
-from kb.site import build_state, cards_json, incremental, katex  # noqa: E402
+from kb.site import build_state, cards_json, incremental, katex, kept_outputs  # noqa: E402
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -104,6 +105,11 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     return None
 
 
+def _same_notes(written: tuple, now: tuple) -> bool:
+    """Two Anki packages' keys ``(content, time)``: the same notes, whatever the time."""
+    return written[0] == now[0]
+
+
 def on_post_build(*, config: MkDocsConfig) -> None:
     state = build_state.of(config)
     site = Path(config.site_dir)
@@ -131,16 +137,28 @@ def on_post_build(*, config: MkDocsConfig) -> None:
         corrections = {Path(config.docs_dir) / ERRATA_DIR / page.name for page in pages}
         sources = sorted(pages | {f for f in corrections if f.is_file()} | {f for n in deck_notes for f in n.media})
         stamp = anki_export.source_timestamp(sources, ROOT)
-        try:
-            anki_export.write_package(deck, names[deck], deck_notes, site / file_name, stamp)
-        except ValueError as err:
-            log.warning("cards: %s", err)
-            continue
+        # CardNotes compare by value: the same notes, name and media make the same notes in Anki.
+        # A full build writes the package with its sources' time; a rebuild of make serve keeps a
+        # package whose notes did not change (its time is then older than a full build's: Anki
+        # imports the same notes from either; an edit to a card writes it anew with the new time).
+        content = (deck, names[deck], tuple(deck_notes),
+                   kept_outputs.media_state(sorted({f for n in deck_notes for f in n.media})))
+        same = _same_notes if incremental.is_partial(config) else operator.eq
+        if not kept_outputs.unchanged(site / file_name, (content, stamp), same):
+            try:
+                anki_export.write_package(deck, names[deck], deck_notes, site / file_name, stamp)
+            except ValueError as err:
+                log.warning("cards: %s", err)
+                continue
+            kept_outputs.written(site / file_name, (content, stamp))
         deck_entries.append({"name": deck, "anki": names[deck], "apkg": file_name,
                              "notes": len(deck_notes),
                              "cards": sum(len(n.cards) for n in deck_notes)})
 
-    (site / CARDS_JSON).write_text(cards_json.document(deck_entries, entries), encoding="utf-8")
+    key = (deck_entries, entries)
+    if not kept_outputs.unchanged(site / CARDS_JSON, key):
+        (site / CARDS_JSON).write_text(cards_json.document(deck_entries, entries), encoding="utf-8")
+        kept_outputs.written(site / CARDS_JSON, key)
 
     if not TS_FSRS_UMD.is_file():
         log.warning("cards: ts-fsrs is not installed (%s is missing): run `npm ci`", TS_FSRS_UMD)

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 # MkDocs loads this file by path; make the `kb` package importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, so that `kb` imports
 
-from mkdocs.commands import build as mkdocs_build  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 
 from kb.site import build_state, incremental  # noqa: E402
@@ -30,6 +29,21 @@ if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import Files
     from mkdocs.structure.nav import Navigation
+    from mkdocs.structure.pages import Page
+
+
+def read_page(page: Page, config: MkDocsConfig, files: Files) -> None:
+    """Read and render ``page`` as MkDocs' build reads each page (MkDocs 1.6's private
+    ``_populate_page``, through the public ``Page`` methods and plugin events)."""
+    config._current_page = page   # a page's YAML meta (``!relative``) reads it, as in MkDocs' build
+    try:
+        page = config.plugins.on_pre_page(page, config=config, files=files)
+        page.read_source(config)
+        page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+        page.render(config, files)
+        page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+    finally:
+        config._current_page = None
 
 
 def on_startup(*, command: str, dirty: bool) -> None:
@@ -48,10 +62,8 @@ def on_nav(nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation
 
 @event_priority(110)    # before Material's tags plugin (100) lists every page's tags
 def on_env(env, *, config: MkDocsConfig, files: Files):
-    def populate(page) -> None:
-        mkdocs_build._populate_page(page, config, files)   # as MkDocs reads every page of a full build
-
-    incremental.restore_clean_pages(config, files, build_state.of(config), populate)
+    incremental.restore_clean_pages(config, files, build_state.of(config),
+                                    lambda page: read_page(page, config, files))
     return env
 
 

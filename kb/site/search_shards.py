@@ -167,23 +167,51 @@ def _tf_part(tf: int) -> float:
     return tf * (K1 + 1) / (tf + K1)
 
 
-def postings(pages: list[list[Doc]], config: dict) -> dict[str, list[tuple[int, int, int]]]:
-    """term -> [(page, section, weight)] in page, section order."""
+# Each page's (term, section, weight) list, by what it is made of: the index's separator and field
+# boosts and the page's docs. ``make serve`` shards the index again after every save, and only the
+# pages whose docs changed are read again (kept from the last write_shards of this process only).
+_PageKey = tuple
+_last_pages: dict[_PageKey, list[tuple[str, int, int]]] = {}
+
+
+def _page_key(page_docs: list[Doc], config: dict) -> _PageKey:
+    return (config["separator"], _dump(config.get("fields", {})),
+            tuple((d.location, d.title, d.text, tuple(d.tags), d.boost) for d in page_docs))
+
+
+def page_weights(page_docs: list[Doc], config: dict) -> list[tuple[str, int, int]]:
+    """A page's postings without its page number: (term, section, weight), in section order."""
     separator = re.compile(config["separator"])
     boosts = {name: float(spec.get("boost", 1.0)) for name, spec in config.get("fields", {}).items()}
+    found: list[tuple[str, int, int]] = []
+    for section, doc in enumerate(page_docs):
+        fields = {"title": plain_text(doc.title), "text": plain_text(doc.text), "tags": " ".join(doc.tags)}
+        weights: dict[str, float] = {}
+        for name, value in fields.items():
+            if name not in boosts:
+                continue
+            for term, tf in Counter(terms_of(value.replace(_ZWSP, ""), separator)).items():
+                weights[term] = weights.get(term, 0.0) + boosts[name] * _tf_part(tf)
+        for term, weight in weights.items():
+            weight *= doc.boost
+            found.append((term, section, max(1, round(weight * WEIGHT_SCALE))))
+    return found
+
+
+def postings(pages: list[list[Doc]], config: dict) -> dict[str, list[tuple[int, int, int]]]:
+    """term -> [(page, section, weight)] in page, section order."""
+    global _last_pages
     found: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    kept: dict[_PageKey, list[tuple[str, int, int]]] = {}
     for page_id, page_docs in enumerate(pages):
-        for section, doc in enumerate(page_docs):
-            fields = {"title": plain_text(doc.title), "text": plain_text(doc.text), "tags": " ".join(doc.tags)}
-            weights: dict[str, float] = {}
-            for name, value in fields.items():
-                if name not in boosts:
-                    continue
-                for term, tf in Counter(terms_of(value.replace(_ZWSP, ""), separator)).items():
-                    weights[term] = weights.get(term, 0.0) + boosts[name] * _tf_part(tf)
-            for term, weight in weights.items():
-                weight *= doc.boost
-                found[term].append((page_id, section, max(1, round(weight * WEIGHT_SCALE))))
+        key = _page_key(page_docs, config)
+        weights = kept.get(key) or _last_pages.get(key)
+        if weights is None:
+            weights = page_weights(page_docs, config)
+        kept[key] = weights
+        for term, section, weight in weights:
+            found[term].append((page_id, section, weight))
+    _last_pages = kept
     return found
 
 
@@ -232,14 +260,9 @@ def write_shards(site_search: Path) -> dict:
     for term, flat in encoded.items():
         shards[fnv1a(shard_key(term)) % count][term] = flat
 
-    for folder in (TERMS_DIR, PAGES_DIR):
-        shutil.rmtree(site_search / folder, ignore_errors=True)
-        (site_search / folder).mkdir()
-    for number, shard in enumerate(shards):
-        (site_search / TERMS_DIR / f"{number}.json").write_text(_dump(shard), encoding="utf-8")
-    for page_id, page_docs in enumerate(pages):
-        (site_search / PAGES_DIR / f"{page_id}.json").write_text(
-            _dump(shown_docs(page_docs)), encoding="utf-8")
+    _write_folder(site_search / TERMS_DIR, {f"{number}.json": _dump(shard) for number, shard in enumerate(shards)})
+    _write_folder(site_search / PAGES_DIR, {f"{page_id}.json": _dump(shown_docs(page_docs))
+                                            for page_id, page_docs in enumerate(pages)})
     manifest = {
         "config": {**config, "shards": {"version": FORMAT_VERSION, "terms": count, "docs": len(docs),
                                         "pages": len(pages), "k1": K1, "scale": WEIGHT_SCALE}},
@@ -247,6 +270,25 @@ def write_shards(site_search: Path) -> dict:
     }
     (site_search / MANIFEST).write_text(_dump(manifest), encoding="utf-8")
     return manifest
+
+
+def _write_folder(folder: Path, texts: dict[str, str]) -> None:
+    """``folder`` holds exactly ``texts`` (file name -> text): a file whose text is already there is
+    not written again (``make serve`` shards after every save: most files stay the same)."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        folder.unlink()
+    folder.mkdir(exist_ok=True)
+    for path in folder.iterdir():
+        if path.name not in texts or not path.is_file() or path.is_symlink():
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    for name, text in texts.items():
+        path, data = folder / name, text.encode("utf-8")
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                continue
+        except FileNotFoundError:
+            pass
+        path.write_bytes(data)
 
 
 def gzipped_size(path: Path) -> int:
