@@ -243,3 +243,24 @@ def test_dates_come_from_front_matter_else_git(tmp_path):
     assert page_meta.page_dates({}, page) == ("2024-03-04", None)
     front = {"date": dt.date(2024, 10, 5), "updated": dt.date(2025, 1, 20)}
     assert page_meta.page_dates(front, page) == ("2025-01-20", "2024-10-05")
+
+
+def test_a_formulas_reading_is_worked_out_once(monkeypatch):
+    """Every page's search text asks for each of its formulas' readings (kb/site/hooks.py); a
+    formula on many pages is read from its TeX once (issue 22)."""
+    calls = []
+    read = page_meta.tex_to_text
+    monkeypatch.setattr(page_meta, "tex_to_text", lambda tex: calls.append(tex) or read(tex))
+    forget = getattr(page_meta.math_reading, "cache_clear", lambda: None)
+    forget()
+    tex = r"\sqrt{\sigma^2 + \epsilon}"
+    formula = ('<kb-math class="arithmatex" data-search-exclude><span class="katex"><math><semantics>'
+               f'<annotation encoding="application/x-tex">{tex}</annotation></semantics></math></span></kb-math>')
+    assert page_meta.math_reading(formula) == "√(σ² + ε)"
+    first = len(calls)
+    assert first >= 1
+    assert page_meta.math_reading("".join(list(formula))) == "√(σ² + ε)"   # an equal string, another object
+    assert len(calls) == first
+    other = formula.replace(tex, r"\frac{1}{m}")
+    assert page_meta.math_reading(other) == "1/m" and len(calls) > first
+    forget()

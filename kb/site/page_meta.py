@@ -11,6 +11,7 @@ Pure functions (plus one ``git`` call); the MkDocs glue is in ``kb/site/hooks.py
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html as htmllib
 import re
 import subprocess
@@ -31,13 +32,17 @@ _TEXT_BLOCKS = {"p", "li", "dd"}
 
 # Rendered math (katex.RE_RENDERED_MATH): inline formulas read as their TeX source,
 # which KaTeX keeps in an <annotation>; display formulas are left out.
+READINGS_KEPT = 8192     # formulas whose reading math_reading keeps (the project has about 700)
 RE_TEX_ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>',
                                re.DOTALL)
 
 
+@functools.lru_cache(maxsize=READINGS_KEPT)
 def math_reading(formula_html: str) -> str:
     r"""A rendered formula (katex.RE_RENDERED_MATH) as plain text, read from the TeX that
-    KaTeX keeps in its <annotation>: ``\sqrt{\sigma^2 + \epsilon}`` → ``√(σ² + ε)``."""
+    KaTeX keeps in its <annotation>: ``\sqrt{\sigma^2 + \epsilon}`` → ``√(σ² + ε)``.
+    Read once per formula and process (a pure function of its argument): every page's search
+    text asks for each of its formulas, and a formula recurs on many pages and in backlinks."""
     tex = RE_TEX_ANNOTATION.search(formula_html)
     return tex_to_text(htmllib.unescape(tex.group(1))).strip() if tex else ""
 
