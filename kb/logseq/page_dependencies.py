@@ -46,16 +46,25 @@ class GraphDependencies:
         self.macros = macros
         self._whole: str | None = None
         self._by_uri = {note.src_uri: note for note in graph.notes}
+        self._parts: dict[tuple, str] = {}   # _note_part's, by (role, id of the note, deck, whole file)
 
     def note_at(self, src_uri: str) -> Note | None:
         return self._by_uri.get(src_uri)
 
+    def _note_part(self, role: str, note: Note, default_deck: str | None, whole_file: bool = True) -> str:
+        """``_note_part``, once per note of this graph (a note is a backlink source of many pages)."""
+        key = (role, id(note), default_deck, whole_file)
+        part = self._parts.get(key)
+        if part is None:
+            part = self._parts[key] = _note_part(role, note, default_deck, whole_file)
+        return part
+
     def of(self, note: Note, default_deck: str | None) -> str:
         """Everything in the graph that ``note``'s page shows, as one text (fingerprint it)."""
-        parts: list[str] = [_note_part("page", note, default_deck)]
+        parts: list[str] = [self._note_part("page", note, default_deck)]
         texts: list[tuple[str, bool]] = [(note.source_text, note.math)]   # (text, its page's math setting)
         for source, blocks in self.graph.backlinks(note):
-            parts.append(_note_part("backlink from", source, default_deck, whole_file=False))
+            parts.append(self._note_part("backlink from", source, default_deck, whole_file=False))
             for block in blocks:
                 parts.append(_block_part(block))
                 texts.append((_block_text(block), source.math))
@@ -76,7 +85,7 @@ class GraphDependencies:
                     names[key] = f"{target.src_uri}\0{target.title}" if target is not None else "-"
                     if embeds and target is not None and target.src_uri not in followed:
                         followed.add(target.src_uri)
-                        parts.append(_note_part("embeds", target, default_deck))
+                        parts.append(self._note_part("embeds", target, default_deck))
                         texts.append((target.source_text, target.math))
                 for match in links.RE_BLOCK_REF.finditer(scanned):
                     block_id = match.group("id").lower()
@@ -92,7 +101,7 @@ class GraphDependencies:
                     texts.append((_block_text(block), owner.math))
                     if embeds and owner.src_uri not in followed:
                         followed.add(owner.src_uri)
-                        parts.append(_note_part("embeds", owner, default_deck))
+                        parts.append(self._note_part("embeds", owner, default_deck))
                         texts.append((owner.source_text, owner.math))
         if whole:
             parts.append("whole graph " + self.whole_graph())

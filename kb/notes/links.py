@@ -14,6 +14,7 @@ patterns, so ``**#x**`` is the tag ``x`` and ``#v1.2`` the tag ``v1.2`` everywhe
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ class Reference:
     end: int
 
 
+@functools.lru_cache(maxsize=1 << 16)   # a build looks up the same few thousand names again and again
 def normalize(name: str) -> str:
     """The key under which a page name is looked up: case- and spacing-insensitive."""
     name = unicodedata.normalize("NFC", name)
