@@ -10,6 +10,8 @@
   a formula KaTeX rejects is reported with the page's source path, which fails
   the strict build. Then the page's description (front matter, else its first
   paragraph) for the description and Open Graph tags.
+* ``on_env``: Material's navigation template skips the index search of sections a pruned
+  navigation draws collapsed (kb/site/nav_template.py).
 * ``on_post_build``: copy KaTeX's CSS and fonts into the site (no CDN).
 """
 
@@ -33,6 +35,7 @@ from kb.notebooks import headings as notebook_headings  # noqa: E402
 from kb.paths import build_cache  # noqa: E402
 from kb.site import build_state, commit_dates, github_pages, incremental  # noqa: E402
 from kb.site import katex  # noqa: E402
+from kb.site import nav_template  # noqa: E402
 from kb.site import page_meta  # noqa: E402
 from kb.site import snippet_check  # noqa: E402
 from kb.site.source_paths import shown_source  # noqa: E402
@@ -74,6 +77,10 @@ def _snippet_base_paths(config: MkDocsConfig) -> list[Path]:
     bases = options.get("base_path", ["."])
     bases = [bases] if isinstance(bases, str) else bases
     return [Path.cwd() / base for base in bases]  # relative to where mkdocs runs, as pymdownx reads them
+
+
+def on_env(env, *, config: MkDocsConfig, files: Files):
+    return nav_template.install(env) if config.theme.name == "material" else env
 
 
 def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
