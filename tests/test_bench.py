@@ -277,3 +277,14 @@ def test_the_project_table_shows_what_one_search_downloads_not_a_whole_index_per
     weight = next(line for line in notes.splitlines() if line.startswith("- 页面重量"))
     assert "搜索索引" not in weight.split("：")[0]   # pages no longer load search_index.json
     assert "一次搜索的下载：搜“归一化 梯度”时浏览器取的文件" in notes
+
+
+def test_a_missed_graph_target_says_why_and_a_met_one_does_not():
+    from kb.tools import graph_bench
+
+    assert set(bench.GRAPH_OVER_BUDGET) == {target.key for target in graph_bench.GRAPH_TARGETS}
+    section = bench.render_page({**results(build_warm_s=5.0), "graphs": GRAPHS}).split("## 生成图谱的规模")[1]
+    missed = next(line for line in section.splitlines() if line.startswith("- 保存后重建（1000 篇笔记）"))
+    assert missed.endswith("❌ 最大 3.00 s。" + bench.GRAPH_OVER_BUDGET["edit_to_page_s"])
+    met = next(line for line in section.splitlines() if line.startswith("- 峰值内存（每种规模）"))
+    assert met.endswith("✅ 最大 900 MB")
