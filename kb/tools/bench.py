@@ -118,6 +118,8 @@ OVER_BUDGET: dict[str, tuple[str, ...]] = {
     "kb_share_pct": (
         "kb 自己的代码（hooks、Logseq 扩展、载入这些模块）太慢。",
         "它共用了 {kb_s}，每页 {kb_per_page_ms}。",
+        "整个热启动构建只有 {build_warm_s}（含 Python 启动和载入 MkDocs、Material），"
+        "所以 kb 每次构建都做的固定部分（载入模块、写 cards.json 和 Anki 包、切搜索分片）占比显得大。",
         "`python -m kb.tools.bench` 运行时会打印各部分的耗时，从最大的一项查起。",
     ),
     "transfer_plain_kb": (
